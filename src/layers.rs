@@ -1,0 +1,310 @@
+//! The layers that set variables, read in the order of contract section 1,
+//! each value remembering where it came from.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use crate::shell;
+use crate::vars;
+
+/// Where a value came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Default,
+    Env,
+    File {
+        path: String,
+        line: usize,
+    },
+    Flag(&'static str),
+    /// Computed from other variables; the text names them.
+    Derived(String),
+    /// Found on the machine; the text says how.
+    Machine(String),
+}
+
+impl Source {
+    /// Whether the user set the value (environment, file or flag).
+    pub fn is_user(&self) -> bool {
+        matches!(self, Source::Env | Source::File { .. } | Source::Flag(_))
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Default => f.write_str("default"),
+            Source::Env => f.write_str("env"),
+            Source::File { path, line } => write!(f, "{path}:{line}"),
+            Source::Flag(flag) => write!(f, "flag {flag}"),
+            Source::Derived(from) => write!(f, "derived from {from}"),
+            Source::Machine(how) => f.write_str(how),
+        }
+    }
+}
+
+/// A value as a layer set it, before it is typed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Raw {
+    pub value: String,
+    pub source: Source,
+}
+
+/// What the command line contributes, already split into variables.
+#[derive(Default, Clone, Debug)]
+pub struct Flags {
+    /// `--role`, `--ip`, `--listen-ip`: (variable, value, flag).
+    pub named: Vec<(&'static str, String, &'static str)>,
+    /// `--set KEY=VALUE`, in order.
+    pub set: Vec<String>,
+}
+
+/// Everything the layers are read from.
+pub struct Inputs {
+    /// The process environment.
+    pub env: Vec<(String, String)>,
+    /// `/etc/default/panteras`, or its replacement in tests.
+    pub defaults_file: PathBuf,
+    /// The directory that holds `restricted/`.
+    pub dir: PathBuf,
+    pub flags: Flags,
+    /// What a shell would give `$HOSTNAME` when nothing else sets it.
+    pub machine_hostname: Option<String>,
+}
+
+/// The last value each layer left for every name, known to panteras or not.
+#[derive(Default, Debug)]
+pub struct Layers {
+    values: HashMap<String, Raw>,
+}
+
+/// The files in `restricted/`, in the order they are read.
+pub const RESTRICTED_FILES: [&str; 3] = ["common", "host", "overwrite"];
+
+impl Layers {
+    /// Reads every layer, lowest precedence first (contract section 1; the
+    /// built-in defaults, layer 1, apply later to what is still unset).
+    pub fn load(inputs: &Inputs) -> Result<Layers> {
+        let mut layers = Layers::default();
+        layers.apply_env(&inputs.env);
+        layers.apply_file(
+            &inputs.defaults_file,
+            &display(&inputs.defaults_file),
+            inputs,
+        )?;
+        for name in RESTRICTED_FILES {
+            let path = inputs.dir.join("restricted").join(name);
+            let shown = if inputs.dir == Path::new(".") {
+                format!("restricted/{name}")
+            } else {
+                display(&path)
+            };
+            layers.apply_file(&path, &shown, inputs)?;
+        }
+        layers.apply_flags(&inputs.flags)?;
+        Ok(layers)
+    }
+
+    /// The value the layers left for `name`.
+    pub fn get(&self, name: &str) -> Option<&Raw> {
+        self.values.get(name)
+    }
+
+    fn set(&mut self, name: &str, value: String, source: Source) {
+        self.values.insert(name.to_string(), Raw { value, source });
+    }
+
+    fn apply_env(&mut self, env: &[(String, String)]) {
+        for (name, value) in env {
+            self.set(name, value.clone(), Source::Env);
+        }
+    }
+
+    fn apply_file(&mut self, path: &Path, shown: &str, inputs: &Inputs) -> Result<()> {
+        let text = match std::fs::read(path) {
+            Ok(bytes) => String::from_utf8(bytes)
+                .map_err(|_| anyhow::anyhow!("{shown}: the file is not UTF-8 text"))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {shown}")),
+        };
+        let lookup = |name: &str| {
+            self.values
+                .get(name)
+                .map(|raw| raw.value.clone())
+                .or_else(|| {
+                    (name == "HOSTNAME")
+                        .then(|| inputs.machine_hostname.clone())
+                        .flatten()
+                })
+        };
+        let assignments = shell::parse(&text, &lookup).map_err(|e| {
+            let line_text = text.lines().nth(e.line - 1).unwrap_or("").trim_end();
+            anyhow::anyhow!("{shown}:{}: {}\n  | {line_text}", e.line, e.message)
+        })?;
+        for a in assignments {
+            let source = Source::File {
+                path: shown.to_string(),
+                line: a.line,
+            };
+            self.set(&a.name, a.value, source);
+        }
+        Ok(())
+    }
+
+    fn apply_flags(&mut self, flags: &Flags) -> Result<()> {
+        for (name, value, flag) in &flags.named {
+            self.set(name, value.clone(), Source::Flag(flag));
+        }
+        for pair in &flags.set {
+            let Some((name, value)) = pair.split_once('=') else {
+                bail!("--set {pair}: expected KEY=VALUE, for example --set CONSUL_DC=ams1");
+            };
+            if vars::find(name).is_none() {
+                let hint = vars::closest(name)
+                    .map(|known| format!("; did you mean {known}?"))
+                    .unwrap_or_default();
+                bail!("--set {pair}: {name} is not a panteras variable{hint}");
+            }
+            self.set(name, value.to_string(), Source::Flag("--set"));
+        }
+        Ok(())
+    }
+}
+
+fn display(path: &Path) -> String {
+    path.display().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn inputs(dir: &Path) -> Inputs {
+        Inputs {
+            env: vec![],
+            defaults_file: dir.join("etc-default-panteras"),
+            dir: dir.to_path_buf(),
+            flags: Flags::default(),
+            machine_hostname: Some("box".into()),
+        }
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) {
+        fs::create_dir_all(dir.join("restricted")).unwrap();
+        fs::write(dir.join(name), text).unwrap();
+    }
+
+    #[test]
+    fn later_layers_win_and_remember_their_source() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let all = [
+            "CONSUL_DC",
+            "CLUSTER_NAME",
+            "GOMAXPROCS",
+            "CONSUL_DOMAIN",
+            "REGISTRY",
+        ];
+        let assign = |names: &[&str], value: &str| -> String {
+            names.iter().map(|n| format!("{n}={value}\n")).collect()
+        };
+        write(dir, "etc-default-panteras", &assign(&all, "defaults"));
+        write(dir, "restricted/common", &assign(&all[1..], "common"));
+        write(
+            dir,
+            "restricted/host",
+            &format!("\n{}", assign(&all[2..], "host")),
+        );
+        write(dir, "restricted/overwrite", &assign(&all[3..], "overwrite"));
+        let mut inputs = inputs(dir);
+        inputs.env = vec![
+            ("CONSUL_DC".into(), "env".into()),
+            ("SHARED".into(), "env".into()),
+        ];
+        inputs.flags.named.push(("IP", "10.0.0.9".into(), "--ip"));
+        inputs.flags.set.push("REGISTRY=flag".into());
+        let layers = Layers::load(&inputs).unwrap();
+        let got = |n: &str| {
+            let raw = layers.get(n).unwrap();
+            format!("{} ({})", raw.value, raw.source)
+        };
+        let defaults = display(&dir.join("etc-default-panteras"));
+        let restricted = |f: &str| display(&dir.join("restricted").join(f));
+        assert_eq!(got("SHARED"), "env (env)");
+        assert_eq!(got("CONSUL_DC"), format!("defaults ({defaults}:1)"));
+        assert_eq!(
+            got("CLUSTER_NAME"),
+            format!("common ({}:1)", restricted("common"))
+        );
+        assert_eq!(
+            got("GOMAXPROCS"),
+            format!("host ({}:2)", restricted("host"))
+        );
+        assert_eq!(
+            got("CONSUL_DOMAIN"),
+            format!("overwrite ({}:1)", restricted("overwrite"))
+        );
+        assert_eq!(got("REGISTRY"), "flag (flag --set)");
+        assert_eq!(got("IP"), "10.0.0.9 (flag --ip)");
+    }
+
+    #[test]
+    fn references_see_the_environment_earlier_files_and_the_shell_hostname() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        write(dir, "restricted/common", "M1=master-1\n");
+        write(
+            dir,
+            "restricted/host",
+            "ZOOKEEPER_HOSTS=\"$M1:2181,${BASE}:2181\"\nFQDN=$HOSTNAME.example.com\n",
+        );
+        let mut inputs = inputs(dir);
+        inputs.env = vec![("BASE".into(), "10.0.0.1".into())];
+        let layers = Layers::load(&inputs).unwrap();
+        assert_eq!(
+            layers.get("ZOOKEEPER_HOSTS").unwrap().value,
+            "master-1:2181,10.0.0.1:2181"
+        );
+        assert_eq!(layers.get("FQDN").unwrap().value, "box.example.com");
+    }
+
+    #[test]
+    fn missing_files_are_nothing_to_load() {
+        let tmp = tempfile::tempdir().unwrap();
+        let layers = Layers::load(&inputs(tmp.path())).unwrap();
+        assert!(layers.get("MASTER").is_none());
+    }
+
+    #[test]
+    fn a_bad_line_names_file_line_and_text() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        write(dir, "restricted/host", "MASTER=true\nIP=$(hostname -i)\n");
+        let err = Layers::load(&inputs(dir)).unwrap_err().to_string();
+        assert!(
+            err.contains("restricted/host:2: command substitution"),
+            "{err}"
+        );
+        assert!(err.contains("| IP=$(hostname -i)"), "{err}");
+    }
+
+    #[test]
+    fn set_refuses_unknown_names_with_a_suggestion() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut inputs = inputs(tmp.path());
+        inputs.flags.set.push("ZOOKEPER_ID=1".into());
+        let err = Layers::load(&inputs).unwrap_err().to_string();
+        assert!(err.contains("did you mean ZOOKEEPER_ID?"), "{err}");
+        inputs.flags.set = vec!["NOEQUALS".into()];
+        assert!(
+            Layers::load(&inputs)
+                .unwrap_err()
+                .to_string()
+                .contains("KEY=VALUE")
+        );
+    }
+}

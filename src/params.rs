@@ -1,0 +1,108 @@
+//! Each daemon's command line (contract section 3, "Daemon parameters"):
+//! the base, filled in from the settings, then `<DAEMON>_PARAMS`. The
+//! result is the default of `<DAEMON>_APP_PARAMS`, which replaces it when set.
+
+use crate::settings::Scope;
+
+/// The daemons, by the prefix of their variables.
+pub const DAEMONS: [&str; 11] = [
+    "CONSUL",
+    "CONSUL_TEMPLATE",
+    "DNSMASQ",
+    "MARATHON",
+    "MESOS_MASTER",
+    "MESOS_SLAVE",
+    "REGISTRATOR",
+    "ZOOKEEPER",
+    "CHRONOS",
+    "FABIO",
+    "NETDATA",
+];
+
+const CONSUL: &str = "agent -client=${LISTEN_IP} -advertise=${CONSUL_IP} -bind=${LISTEN_IP} \
+    -data-dir=/opt/consul/data -ui -node=${HOSTNAME} -datacenter=${CONSUL_DC} \
+    -domain ${CONSUL_DOMAIN} ${CONSUL_MODE} ${CONSUL_HOSTS}";
+const CONSUL_TEMPLATE: &str = "-consul=${CONSUL_IP}:8500 \
+    -template haproxy.cfg.ctmpl:/etc/haproxy/haproxy.cfg:/opt/consul-template/haproxy_reload.sh \
+    -consul-retry -max-stale=0 ${KEEPALIVED_CONSUL_TEMPLATE}";
+const DNSMASQ: &str = "-d -u dnsmasq -r /etc/resolv.conf.orig -7 /etc/dnsmasq.d \
+    --server=/${CONSUL_DOMAIN}/${CONSUL_IP}#8600 --host-record=${HOSTNAME},${CONSUL_IP} \
+    ${DNSMASQ_BIND_INTERFACES} ${DNSMASQ_ADDRESS}";
+const MARATHON: &str = "--master zk://${ZOOKEEPER_HOSTS}/mesos --zk zk://${ZOOKEEPER_HOSTS}/marathon \
+    --hostname ${HOSTNAME} --no-logger --http_address ${LISTEN_IP} --https_address ${LISTEN_IP}";
+const MESOS_MASTER: &str = "--zk=zk://${ZOOKEEPER_HOSTS}/mesos --work_dir=/var/lib/mesos \
+    --quorum=${MESOS_MASTER_QUORUM} --ip=${LISTEN_IP} --hostname=${FQDN} \
+    --cluster=${MESOS_CLUSTER_NAME}";
+const MESOS_SLAVE: &str = "--master=zk://${ZOOKEEPER_HOSTS}/mesos --containerizers=docker,mesos \
+    --executor_registration_timeout=5mins --hostname=${FQDN} --ip=${LISTEN_IP} \
+    --docker_stop_timeout=5secs --docker_socket=/var/run/docker.sock \
+    --no-systemd_enable_support --work_dir=/tmp/mesos";
+const REGISTRATOR: &str = "-cleanup -ip=${HOST_IP} consul://${CONSUL_IP}:8500";
+const ZOOKEEPER: &str = "start-foreground";
+const CHRONOS: &str = "--master zk://${ZOOKEEPER_HOSTS}/mesos --zk_hosts ${ZOOKEEPER_HOSTS} \
+    --http_address ${LISTEN_IP} --http_port 4400";
+const FABIO: &str = "-cfg ./fabio.properties";
+const NETDATA: &str = "-nd -ch /host";
+
+/// Fills `${NAME}` in each word of `base`, drops words left empty, appends
+/// `<daemon>_PARAMS`, and joins everything with single spaces.
+fn build(base: &str, daemon: &str, scope: &Scope) -> String {
+    let mut words: Vec<String> = base.split_whitespace().map(|w| fill(w, scope)).collect();
+    words.push(scope.text(&format!("{daemon}_PARAMS")));
+    words
+        .iter()
+        .map(|w| w.trim())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn fill(word: &str, scope: &Scope) -> String {
+    let mut out = String::new();
+    let mut rest = word;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..]
+            .find('}')
+            .map(|e| start + e)
+            .unwrap_or(rest.len());
+        out.push_str(scope.text(&rest[start + 2..end]).trim());
+        rest = rest.get(end + 1..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
+}
+
+pub fn consul(s: &Scope) -> String {
+    build(CONSUL, "CONSUL", s)
+}
+pub fn consul_template(s: &Scope) -> String {
+    build(CONSUL_TEMPLATE, "CONSUL_TEMPLATE", s)
+}
+pub fn dnsmasq(s: &Scope) -> String {
+    build(DNSMASQ, "DNSMASQ", s)
+}
+pub fn marathon(s: &Scope) -> String {
+    build(MARATHON, "MARATHON", s)
+}
+pub fn mesos_master(s: &Scope) -> String {
+    build(MESOS_MASTER, "MESOS_MASTER", s)
+}
+pub fn mesos_slave(s: &Scope) -> String {
+    build(MESOS_SLAVE, "MESOS_SLAVE", s)
+}
+pub fn registrator(s: &Scope) -> String {
+    build(REGISTRATOR, "REGISTRATOR", s)
+}
+pub fn zookeeper(s: &Scope) -> String {
+    build(ZOOKEEPER, "ZOOKEEPER", s)
+}
+pub fn chronos(s: &Scope) -> String {
+    build(CHRONOS, "CHRONOS", s)
+}
+pub fn fabio(s: &Scope) -> String {
+    build(FABIO, "FABIO", s)
+}
+pub fn netdata(s: &Scope) -> String {
+    build(NETDATA, "NETDATA", s)
+}

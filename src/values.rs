@@ -1,0 +1,410 @@
+//! Kinds of variable values and their typed forms: each raw text is checked
+//! and typed once, where it is read, so nothing later sees a bad value.
+
+use std::fmt;
+use std::net::Ipv4Addr;
+
+/// What a variable accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Bool,
+    Ipv4,
+    /// An IPv4 address, or blank for none.
+    OptionalIpv4,
+    /// A whole number from 1 up.
+    Positive,
+    /// A whole number from 0 up.
+    Count,
+    HostList,
+    Restart,
+    HostName,
+    /// A domain or datacenter name.
+    Domain,
+    /// A domain suffix that may start with `.` or be blank.
+    DomainSuffix,
+    /// Free text on one line.
+    Text,
+    Registry,
+    ImageTag,
+    Image,
+    /// Options appended to a volume, such as `:shared`.
+    VolumeSuffix,
+    Volume,
+}
+
+/// A checked, typed value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Text(String),
+    Bool(bool),
+    Ip(Ipv4Addr),
+    Number(u32),
+    Hosts(Vec<HostPort>),
+    /// Deliberately empty (an optional value left out, or a blank value).
+    Empty,
+}
+
+/// One `host:port` entry of a host list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostPort {
+    pub host: String,
+    pub port: u16,
+}
+
+impl fmt::Display for HostPort {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.host, self.port)
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Text(text) => f.write_str(text),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Ip(ip) => write!(f, "{ip}"),
+            Value::Number(n) => write!(f, "{n}"),
+            Value::Hosts(hosts) => {
+                let list: Vec<String> = hosts.iter().map(HostPort::to_string).collect();
+                f.write_str(&list.join(","))
+            }
+            Value::Empty => Ok(()),
+        }
+    }
+}
+
+impl Kind {
+    /// A short name for tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Bool => "boolean",
+            Kind::Ipv4 => "IPv4",
+            Kind::OptionalIpv4 => "IPv4 or blank",
+            Kind::Positive => "integer ≥ 1",
+            Kind::Count => "integer ≥ 0",
+            Kind::HostList => "host:port list",
+            Kind::Restart => "restart policy",
+            Kind::HostName => "host name",
+            Kind::Domain => "domain",
+            Kind::DomainSuffix => "domain suffix",
+            Kind::Text => "text",
+            Kind::Registry => "registry prefix",
+            Kind::ImageTag => "image tag",
+            Kind::Image => "image",
+            Kind::VolumeSuffix => "volume options",
+            Kind::Volume => "volume",
+        }
+    }
+
+    /// What the kind accepts, for error messages.
+    pub fn accepted(self) -> &'static str {
+        match self {
+            Kind::Bool => "`true` or `false` (any case)",
+            Kind::Ipv4 => "an IPv4 address such as 192.168.10.10",
+            Kind::OptionalIpv4 => "an IPv4 address such as 192.168.10.100, or blank for none",
+            Kind::Positive => "a whole number from 1 up",
+            Kind::Count => "a whole number from 0 up",
+            Kind::HostList => {
+                "comma-separated host:port entries such as master-1:2181,master-2:2181 (port 1-65535, no empty entry)"
+            }
+            Kind::Restart => "no, always, on-failure, on-failure:N or unless-stopped",
+            Kind::HostName => {
+                "a host name of letters, digits, '-' and '.' (or an IPv4 address), not starting with '-' or '.'"
+            }
+            Kind::Domain => "a name of letters, digits, '-' and '.', not starting with '-' or '.'",
+            Kind::DomainSuffix => {
+                "a domain suffix of letters, digits, '-' and '.' such as .apps.example.com, or blank"
+            }
+            Kind::Text => "any text on one line",
+            Kind::Registry => {
+                "a registry prefix such as registry:5000/ (letters, digits, '.', '-', '_', ':', '/'), or blank"
+            }
+            Kind::ImageTag => {
+                "a Docker tag of letters, digits, '_', '.' and '-' (at most 128, not starting with '.' or '-')"
+            }
+            Kind::Image => {
+                "a Docker image reference such as registry:5000/panteras/paas-in-a-box:0.3.9"
+            }
+            Kind::VolumeSuffix => {
+                "volume options after a colon, such as :shared or :ro,rshared, or blank"
+            }
+            Kind::Volume => "a volume HOST:CONTAINER or HOST:CONTAINER:MODE without blanks",
+        }
+    }
+
+    /// Checks and types a non-empty raw value.
+    ///
+    /// A value made only of blanks is accepted as [`Value::Empty`] by the
+    /// kinds where "nothing" makes sense (the shell trick that switches a
+    /// default off) and refused by the others.
+    pub fn parse(self, raw: &str) -> Result<Value, String> {
+        if raw.contains(['\n', '\r']) {
+            return Err(format!(
+                "a line break is not allowed; expected {}",
+                self.accepted()
+            ));
+        }
+        if raw.trim().is_empty() {
+            return match self {
+                Kind::Text
+                | Kind::OptionalIpv4
+                | Kind::DomainSuffix
+                | Kind::Registry
+                | Kind::VolumeSuffix => Ok(Value::Empty),
+                _ => Err(format!(
+                    "a blank value is not allowed; expected {}",
+                    self.accepted()
+                )),
+            };
+        }
+        let refuse = || Err(format!("expected {}", self.accepted()));
+        match self {
+            Kind::Text => Ok(Value::Text(raw.to_string())),
+            Kind::Bool => match raw.to_ascii_lowercase().as_str() {
+                "true" => Ok(Value::Bool(true)),
+                "false" => Ok(Value::Bool(false)),
+                _ => refuse(),
+            },
+            Kind::Ipv4 | Kind::OptionalIpv4 => raw.parse().map(Value::Ip).or_else(|_| refuse()),
+            Kind::Positive => match number(raw) {
+                Some(n) if n >= 1 => Ok(Value::Number(n)),
+                _ => refuse(),
+            },
+            Kind::Count => number(raw).map(Value::Number).map_or_else(refuse, Ok),
+            Kind::HostList => host_list(raw).map(Value::Hosts).map_or_else(refuse, Ok),
+            Kind::Restart => {
+                let ok = matches!(raw, "no" | "always" | "on-failure" | "unless-stopped")
+                    || raw.strip_prefix("on-failure:").and_then(number).is_some();
+                if ok {
+                    Ok(Value::Text(raw.into()))
+                } else {
+                    refuse()
+                }
+            }
+            Kind::HostName | Kind::Domain => {
+                if is_host_name(raw) {
+                    Ok(Value::Text(raw.into()))
+                } else {
+                    refuse()
+                }
+            }
+            Kind::DomainSuffix => {
+                let name = raw.strip_prefix('.').unwrap_or(raw);
+                if is_host_name(name) {
+                    Ok(Value::Text(raw.into()))
+                } else {
+                    refuse()
+                }
+            }
+            Kind::Registry => {
+                let ok = raw
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-:/".contains(c));
+                if ok {
+                    Ok(Value::Text(raw.into()))
+                } else {
+                    refuse()
+                }
+            }
+            Kind::ImageTag => {
+                let ok = raw.len() <= 128
+                    && !raw.starts_with(['.', '-'])
+                    && raw
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+                if ok {
+                    Ok(Value::Text(raw.into()))
+                } else {
+                    refuse()
+                }
+            }
+            Kind::Image => {
+                let ok = !raw.starts_with(['.', '-', ':', '/'])
+                    && raw
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "._-:/@".contains(c));
+                if ok {
+                    Ok(Value::Text(raw.into()))
+                } else {
+                    refuse()
+                }
+            }
+            Kind::VolumeSuffix => {
+                let ok = raw.strip_prefix(':').is_some_and(|opts| {
+                    opts.split(',')
+                        .all(|o| !o.is_empty() && o.bytes().all(|b| b.is_ascii_lowercase()))
+                });
+                if ok {
+                    Ok(Value::Text(raw.into()))
+                } else {
+                    refuse()
+                }
+            }
+            Kind::Volume => {
+                let parts: Vec<&str> = raw.split(':').collect();
+                let ok = (2..=3).contains(&parts.len())
+                    && parts.iter().all(|p| !p.is_empty())
+                    && !raw.chars().any(char::is_whitespace);
+                if ok {
+                    Ok(Value::Text(raw.into()))
+                } else {
+                    refuse()
+                }
+            }
+        }
+    }
+}
+
+fn number(raw: &str) -> Option<u32> {
+    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    raw.parse().ok()
+}
+
+/// Letters, digits, `-` and `.`, not starting with `-` or `.`, at most 253.
+pub fn is_host_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 253
+        && !name.starts_with(['-', '.'])
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+}
+
+fn host_list(raw: &str) -> Option<Vec<HostPort>> {
+    raw.split(',')
+        .map(|entry| {
+            let (host, port) = entry.trim().rsplit_once(':')?;
+            let port: u16 = number(port)?.try_into().ok()?;
+            (is_host_name(host) && port > 0).then(|| HostPort {
+                host: host.to_string(),
+                port,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(kind: Kind, raw: &str) -> String {
+        kind.parse(raw)
+            .unwrap_or_else(|e| panic!("{raw:?}: {e}"))
+            .to_string()
+    }
+
+    #[test]
+    fn booleans_take_any_case_and_are_written_lower_case() {
+        assert_eq!(ok(Kind::Bool, "TRUE"), "true");
+        assert_eq!(ok(Kind::Bool, "False"), "false");
+        for bad in ["yes", "1", "on", " true"] {
+            assert!(Kind::Bool.parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ipv4_addresses_are_dotted_quads() {
+        assert_eq!(ok(Kind::Ipv4, "10.0.0.1"), "10.0.0.1");
+        for bad in ["10.0.0", "10.0.0.256", "host", "::1", "10.0.0.1 "] {
+            assert!(Kind::Ipv4.parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn blank_values_switch_optional_things_off_and_are_refused_elsewhere() {
+        assert_eq!(Kind::Text.parse("  "), Ok(Value::Empty));
+        assert_eq!(Kind::OptionalIpv4.parse(" "), Ok(Value::Empty));
+        assert!(Kind::Ipv4.parse(" ").is_err());
+        assert!(Kind::Bool.parse(" ").is_err());
+        assert!(Kind::HostList.parse(" ").is_err());
+    }
+
+    #[test]
+    fn numbers_have_bounds() {
+        assert_eq!(ok(Kind::Positive, "3"), "3");
+        assert!(Kind::Positive.parse("0").is_err());
+        assert_eq!(ok(Kind::Count, "0"), "0");
+        for bad in ["-1", "+2", "2.5", "99999999999", "x"] {
+            assert!(Kind::Count.parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn host_lists_need_a_port_on_every_entry() {
+        assert_eq!(
+            ok(Kind::HostList, "a:2181,b.example.com:2181"),
+            "a:2181,b.example.com:2181"
+        );
+        assert_eq!(ok(Kind::HostList, "10.0.0.1:2181"), "10.0.0.1:2181");
+        for bad in [
+            "a",
+            "a:2181,",
+            "a:0",
+            "a:65536",
+            ":2181",
+            "a:2181,,b:2181",
+            "a b:1",
+            "-a:1",
+        ] {
+            assert!(Kind::HostList.parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn restart_policies_are_those_compose_knows() {
+        for good in [
+            "no",
+            "always",
+            "on-failure",
+            "on-failure:5",
+            "unless-stopped",
+        ] {
+            assert_eq!(ok(Kind::Restart, good), good);
+        }
+        for bad in ["never", "on-failure:", "on-failure:x", "No"] {
+            assert!(Kind::Restart.parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_and_suffixes() {
+        assert!(Kind::HostName.parse("master-1.example.com").is_ok());
+        assert!(Kind::HostName.parse("192.168.10.10").is_ok());
+        for bad in ["-x", "a_b", "a b", ".a", "a\"b"] {
+            assert!(Kind::HostName.parse(bad).is_err(), "{bad}");
+        }
+        assert!(Kind::DomainSuffix.parse(".apps.example.com").is_ok());
+        assert!(Kind::DomainSuffix.parse("..x").is_err());
+    }
+
+    #[test]
+    fn image_parts() {
+        assert!(Kind::Registry.parse("registry:5000/").is_ok());
+        assert!(Kind::ImageTag.parse("0.3.9").is_ok());
+        assert!(Kind::ImageTag.parse("latest tag").is_err());
+        assert!(
+            Kind::Image
+                .parse("registry:5000/panteras/paas-in-a-box:0.3.9")
+                .is_ok()
+        );
+        assert!(Kind::Image.parse("x y").is_err());
+    }
+
+    #[test]
+    fn volumes() {
+        assert!(Kind::VolumeSuffix.parse(":shared").is_ok());
+        assert!(Kind::VolumeSuffix.parse("shared").is_err());
+        assert!(Kind::Volume.parse("/a:/b").is_ok());
+        assert!(Kind::Volume.parse("/a:/b:ro").is_ok());
+        assert!(Kind::Volume.parse("/a").is_err());
+        assert!(Kind::Volume.parse("/a b:/b").is_err());
+    }
+
+    #[test]
+    fn text_keeps_everything_on_one_line() {
+        assert_eq!(ok(Kind::Text, "a \"b\" 'c' #d: $e"), "a \"b\" 'c' #d: $e");
+        assert!(Kind::Text.parse("a\nb").is_err());
+    }
+}
