@@ -286,7 +286,7 @@ mod tests {
         write(dir, "restricted/host", "MASTER=true\nIP=$(hostname -i)\n");
         let err = Layers::load(&inputs(dir)).unwrap_err().to_string();
         assert!(
-            err.contains("restricted/host:2: command substitution"),
+            err.contains("restricted/host:2: IP: command substitution"),
             "{err}"
         );
         assert!(err.contains("| IP=$(hostname -i)"), "{err}");

@@ -51,7 +51,7 @@ fn build(base: &str, daemon: &str, scope: &Scope) -> String {
     words.push(scope.text(&format!("{daemon}_PARAMS")));
     words
         .iter()
-        .map(|w| w.trim())
+        .map(|w| w.trim_matches(|c: char| c.is_ascii_whitespace()))
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
@@ -66,7 +66,11 @@ fn fill(word: &str, scope: &Scope) -> String {
             .find('}')
             .map(|e| start + e)
             .unwrap_or(rest.len());
-        out.push_str(scope.text(&rest[start + 2..end]).trim());
+        out.push_str(
+            scope
+                .text(&rest[start + 2..end])
+                .trim_matches(|c: char| c.is_ascii_whitespace()),
+        );
         rest = rest.get(end + 1..).unwrap_or("");
     }
     out.push_str(rest);

@@ -83,7 +83,7 @@ pub fn parse_line(
             name
         ));
     };
-    let value = parse_word(value_text, lookup)?;
+    let value = parse_word(value_text, lookup).map_err(|why| format!("{name}: {why}"))?;
     Ok(Some((name.to_string(), value)))
 }
 

@@ -144,7 +144,7 @@ impl Kind {
                 self.accepted()
             ));
         }
-        if raw.trim().is_empty() {
+        if raw.bytes().all(|b| b.is_ascii_whitespace()) {
             return match self {
                 Kind::Text
                 | Kind::OptionalIpv4

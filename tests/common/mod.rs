@@ -1,0 +1,277 @@
+//! A small harness for running `panteras` on a temporary host directory
+//! and checking what it writes with the real readers of each file.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use tempfile::TempDir;
+
+/// A host directory with `restricted/` files and an environment.
+pub struct Host {
+    pub dir: TempDir,
+    env: Vec<(String, String)>,
+}
+
+impl Host {
+    /// An empty host whose machine identity is fixed by the environment,
+    /// so output does not depend on the machine running the tests.
+    pub fn new() -> Host {
+        let host = Host {
+            dir: tempfile::tempdir().unwrap(),
+            env: Vec::new(),
+        };
+        host.env("HOSTNAME", "node-1")
+            .env("FQDN", "node-1.example.com")
+    }
+
+    /// A host with no identity in its environment at all.
+    pub fn bare() -> Host {
+        Host {
+            dir: tempfile::tempdir().unwrap(),
+            env: Vec::new(),
+        }
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Host {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Writes `restricted/<name>` (or any path under the host directory
+    /// when `name` contains a slash).
+    pub fn file(self, name: &str, text: &str) -> Host {
+        let path = if name.contains('/') {
+            self.path().join(name)
+        } else {
+            self.path().join("restricted").join(name)
+        };
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+        self
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `panteras generate --dir <host> ARGS` with only this host's environment.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_panteras"));
+        cmd.env_clear()
+            .env(
+                "PANTERAS_DEFAULTS",
+                "etc-default-panteras",
+            )
+            .current_dir(self.path())
+            .arg("generate")
+            .args(args);
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    /// Runs generate and returns the compose file, checked by every reader.
+    pub fn compose(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "generate failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let path = self.path().join("docker-compose.yml");
+        check_compose(&path);
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    pub fn read(&self, name: &str) -> Option<String> {
+        std::fs::read_to_string(self.path().join(name)).ok()
+    }
+}
+
+/// `../shared` beside the repository.
+pub fn shared() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")
+}
+
+/// Whether a program is installed; outside CI a missing one skips the
+/// check with a visible message, in CI it fails the test.
+pub fn have(program: &str, test: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{test}: {program} is required in CI (.ci/run installs it)"
+        );
+        eprintln!("SKIPPED {test}: {program} is not installed");
+    }
+    found
+}
+
+/// The compose file as JSON.
+pub fn compose_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap();
+    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{}: not YAML: {e}", path.display()))
+}
+
+/// The environment of the `panteras` service, as Compose will pass it.
+pub fn environment(path: &Path) -> Vec<(String, String)> {
+    let doc = compose_json(path);
+    doc["services"]["panteras"]["environment"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| {
+            let v = v.as_str().unwrap_or_else(|| panic!("{k} is not a string"));
+            (k.clone(), v.replace("$$", "$"))
+        })
+        .collect()
+}
+
+/// The compose environment keys of contract section 4, in order.
+pub const ENVIRONMENT_KEYS: [&str; 53] = [
+    "CONSUL_IP",
+    "HOST_IP",
+    "LISTEN_IP",
+    "FQDN",
+    "GOMAXPROCS",
+    "SERVICE_8500_NAME",
+    "SERVICE_8500_TAGS",
+    "SERVICE_8500_CHECK_HTTP",
+    "SERVICE_8080_NAME",
+    "SERVICE_8080_TAGS",
+    "SERVICE_8080_CHECK_HTTP",
+    "SERVICE_5050_NAME",
+    "SERVICE_5050_TAGS",
+    "SERVICE_5050_CHECK_HTTP",
+    "SERVICE_4400_NAME",
+    "SERVICE_4400_TAGS",
+    "SERVICE_4400_CHECK_HTTP",
+    "SERVICE_19999_NAME",
+    "SERVICE_19999_TAGS",
+    "SERVICE_19999_CHECK_HTTP",
+    "START_CONSUL",
+    "START_CONSUL_TEMPLATE",
+    "START_DNSMASQ",
+    "START_MESOS_MASTER",
+    "START_MARATHON",
+    "START_MESOS_SLAVE",
+    "START_REGISTRATOR",
+    "START_ZOOKEEPER",
+    "START_CHRONOS",
+    "START_FABIO",
+    "START_NETDATA",
+    "HAPROXY_SSL",
+    "HAPROXY_ADD_DOMAIN",
+    "HAPROXY_CERT_OPTS",
+    "CONSUL_DOMAIN",
+    "KEEPALIVED_VIP",
+    "ZOOKEEPER_HOSTS",
+    "ZOOKEEPER_ID",
+    "CONSUL_APP_PARAMS",
+    "CONSUL_TEMPLATE_APP_PARAMS",
+    "DNSMASQ_APP_PARAMS",
+    "MARATHON_APP_PARAMS",
+    "MESOS_MASTER_APP_PARAMS",
+    "MESOS_SLAVE_APP_PARAMS",
+    "REGISTRATOR_APP_PARAMS",
+    "ZOOKEEPER_APP_PARAMS",
+    "CHRONOS_APP_PARAMS",
+    "FABIO_APP_PARAMS",
+    "NETDATA_APP_PARAMS",
+    "MARATHON_JAVA_OPTS",
+    "JVMFLAGS",
+    "JAVA_OPTS",
+    "HOSTNAME",
+];
+
+fn schema() -> &'static jsonschema::Validator {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    VALIDATOR.get_or_init(|| {
+        let path = shared().join("schemas/compose-spec.json");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (../shared must sit beside the repository)",
+                path.display()
+            )
+        });
+        let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+        jsonschema::validator_for(&schema).unwrap()
+    })
+}
+
+/// Checks a generated compose file: the Compose Specification schema, no
+/// published ports with host networking, exactly the contract's
+/// environment keys, and `docker-compose config -q`.
+pub fn check_compose(path: &Path) {
+    let doc = compose_json(path);
+    let errors: Vec<String> = schema()
+        .iter_errors(&doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{}: schema errors: {errors:#?}",
+        path.display()
+    );
+    let service = &doc["services"]["panteras"];
+    assert_eq!(service["network_mode"], "host");
+    assert!(
+        service.get("ports").is_none(),
+        "published ports with host networking"
+    );
+    assert!(doc.get("version").is_none());
+    let keys: Vec<String> = environment(path).into_iter().map(|(k, _)| k).collect();
+    assert_eq!(keys, ENVIRONMENT_KEYS);
+    docker_compose_config(path);
+}
+
+/// `docker-compose -f FILE config -q` accepts the file.
+pub fn docker_compose_config(path: &Path) {
+    if !have("docker-compose", "docker_compose_config") {
+        return;
+    }
+    let out = Command::new("docker-compose")
+        .arg("-f")
+        .arg(path)
+        .args(["config", "-q"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "docker-compose config -q refused {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Insta settings that mask the temporary directory.
+pub fn masked(host: &Host) -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    let dir = host.path().display().to_string();
+    settings.add_filter(&regex_escape(&dir), "[HOST]");
+    settings
+}
+
+fn regex_escape(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let special = "\\.+*?()|[]{}^$".contains(c);
+            special
+                .then_some('\\')
+                .into_iter()
+                .chain(std::iter::once(c))
+        })
+        .collect()
+}

@@ -1,0 +1,279 @@
+//! `panteras generate` for every role and option of issue #2's list: each
+//! compose file is snapshotted and checked by the Compose schema and
+//! docker-compose.
+
+mod common;
+
+use common::{Host, environment};
+
+const THREE_MASTERS: &str = r#"# shared by every host of the cluster
+ZOOKEEPER_HOSTS="master-1:2181,master-2:2181,master-3:2181"
+MESOS_MASTER_QUORUM=2
+CONSUL_DC=ams1
+"#;
+
+fn master(n: u32) -> Host {
+    Host::new()
+        .env("HOSTNAME", &format!("master-{n}"))
+        .env("FQDN", &format!("master-{n}.example.com"))
+        .file("common", THREE_MASTERS)
+        .file(
+            "host",
+            &format!(
+                "SLAVE=false\nIP=10.0.0.{n}\nZOOKEEPER_ID={n}\n\
+                 CONSUL_HOSTS=\"-bootstrap-expect 3 -join=master-1 -join=master-2 -join=master-3\"\n"
+            ),
+        )
+}
+
+#[test]
+fn standalone_defaults() {
+    let host = Host::new();
+    insta::assert_snapshot!(host.compose(&["--ip", "192.168.10.10"]));
+}
+
+#[test]
+fn master_1_of_3() {
+    insta::assert_snapshot!(master(1).compose(&[]));
+}
+
+#[test]
+fn master_2_of_3() {
+    insta::assert_snapshot!(master(2).compose(&[]));
+}
+
+#[test]
+fn slave_only() {
+    let host = Host::new().file("common", THREE_MASTERS).file(
+        "host",
+        "MASTER=false\nIP=10.0.1.1\nCONSUL_HOSTS=\"-join=master-1 -join=master-2 -join=master-3\"\n",
+    );
+    insta::assert_snapshot!(host.compose(&[]));
+}
+
+#[test]
+fn listen_ip_set() {
+    let host = Host::new().file("host", "IP=10.0.0.1\nLISTEN_IP=10.0.0.2\n");
+    insta::assert_snapshot!(host.compose(&[]));
+}
+
+#[test]
+fn haproxy_ssl() {
+    let host = Host::new().file(
+        "host",
+        "IP=10.0.0.1\nHAPROXY_SSL=TRUE\nHAPROXY_ADD_DOMAIN=.apps.example.com\n",
+    );
+    insta::assert_snapshot!(host.compose(&[]));
+}
+
+#[test]
+fn keepalived_vip() {
+    let host = Host::new().file("host", "IP=10.0.0.1\nKEEPALIVED_VIP=10.0.0.100\n");
+    insta::assert_snapshot!(host.compose(&[]));
+}
+
+#[test]
+fn fabio_instead_of_consul_template() {
+    let host = Host::new().file(
+        "host",
+        "IP=10.0.0.1\nSTART_FABIO=true\nSTART_CONSUL_TEMPLATE=false\nSTART_NETDATA=true\n",
+    );
+    insta::assert_snapshot!(host.compose(&[]));
+}
+
+#[test]
+fn host_docker_and_shared() {
+    let host = Host::new().file("host", "IP=10.0.0.1\nHOST_DOCKER=true\nSHARED=:shared\n");
+    insta::assert_snapshot!(host.compose(&[]));
+}
+
+#[test]
+fn registry_and_tag() {
+    let host = Host::new().file(
+        "host",
+        "IP=10.0.0.1\nREGISTRY=registry.example.com:5000/\nPANTERAS_IMAGE_TAG=0.3.8\nPANTERAS_RESTART=unless-stopped\n",
+    );
+    insta::assert_snapshot!(host.compose(&[]));
+}
+
+#[test]
+fn extra_params() {
+    let mut text = String::from("IP=10.0.0.1\n");
+    for daemon in [
+        "CONSUL",
+        "CONSUL_TEMPLATE",
+        "DNSMASQ",
+        "MARATHON",
+        "MESOS_MASTER",
+        "MESOS_SLAVE",
+        "REGISTRATOR",
+        "ZOOKEEPER",
+        "CHRONOS",
+        "FABIO",
+        "NETDATA",
+    ] {
+        text.push_str(&format!(
+            "{daemon}_PARAMS=\"--extra-{}  value\"\n",
+            daemon.to_lowercase()
+        ));
+    }
+    let host = Host::new().file("host", &text);
+    let compose = host.compose(&[]);
+    for (key, value) in environment(&host.path().join("docker-compose.yml")) {
+        if let Some(daemon) = key.strip_suffix("_APP_PARAMS") {
+            let extra = format!(" --extra-{}  value", daemon.to_lowercase());
+            assert!(value.ends_with(&extra), "{key}={value}");
+        }
+    }
+    insta::assert_snapshot!(compose);
+}
+
+#[test]
+fn app_params_overrides() {
+    let host = Host::new().file(
+        "host",
+        "IP=10.0.0.1\nCONSUL_PARAMS=--ignored\nCONSUL_APP_PARAMS=\"agent -dev\"\nNETDATA_APP_PARAMS=' '\n",
+    );
+    let compose = host.compose(&[]);
+    let env = environment(&host.path().join("docker-compose.yml"));
+    let get = |k: &str| env.iter().find(|(key, _)| key == k).unwrap().1.clone();
+    assert_eq!(get("CONSUL_APP_PARAMS"), "agent -dev");
+    assert_eq!(get("NETDATA_APP_PARAMS"), "");
+    insta::assert_snapshot!(compose);
+}
+
+#[test]
+fn layering_of_files_and_environment() {
+    let host = Host::new()
+        .env("CONSUL_DC", "from-env")
+        .env("CLUSTER_NAME", "from-env")
+        .env("GOMAXPROCS", "2")
+        .env("IP", "10.9.9.9")
+        .file(
+            "./etc-default-panteras",
+            "CLUSTER_NAME=from-defaults-file\nGOMAXPROCS=3\n",
+        )
+        .file(
+            "common",
+            "GOMAXPROCS=5\nCONSUL_DOMAIN=common.example\nMARATHON_JAVA_OPTS=-Xmx1g\n",
+        )
+        .file(
+            "host",
+            "IP=10.0.0.1\nCONSUL_DOMAIN=host.example\nMARATHON_JAVA_OPTS=-Xmx2g\n",
+        )
+        .file("overwrite", "MARATHON_JAVA_OPTS=-Xmx3g\n");
+    insta::assert_snapshot!(host.compose(&["--set", "GOMAXPROCS=8"]));
+}
+
+#[test]
+fn references_and_the_blank_value_trick() {
+    let host = Host::new()
+        .env("BASE_IP", "10.0.0.1")
+        .file("common", "M1=master-1\nZOOKEEPER_HOSTS=\"$M1:2181,${M1}b:2181\"\n")
+        .file(
+            "host",
+            "IP=$BASE_IP\nFQDN=\"$HOSTNAME.dc1.example.com\"\nCONSUL_MODE=' '\nDNSMASQ_ADDRESS=' '\nCONSUL_BOOTSTRAP=\nMARATHON_JAVA_OPTS=\n",
+        );
+    insta::assert_snapshot!(host.compose(&[]));
+}
+
+#[test]
+fn values_with_quotes_colons_hashes_and_dollars_read_back_unchanged() {
+    let nasty =
+        r#"-Dname="a b" -Dq='x' #not-a-comment key: value $HOME ${X} \back {a} [b] & *c !d %e"#;
+    let host = Host::new()
+        .env("MARATHON_JAVA_OPTS", nasty)
+        .env("CHRONOS_PARAMS", "--tab\there --unicode=é\u{2028}")
+        .file("host", "IP=10.0.0.1\n");
+    host.compose(&[]);
+    let path = host.path().join("docker-compose.yml");
+    let env = environment(&path);
+    let get = |k: &str| env.iter().find(|(key, _)| key == k).unwrap().1.clone();
+    assert_eq!(get("MARATHON_JAVA_OPTS"), nasty);
+    assert!(get("CHRONOS_APP_PARAMS").ends_with(" --tab\there --unicode=é\u{2028}"));
+    if common::have("docker-compose", "values_read_back") {
+        // docker-compose's own reading, written back out with `$` escaped.
+        let out = std::process::Command::new("docker-compose")
+            .arg("-f")
+            .arg(&path)
+            .arg("config")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: serde_json::Value = serde_norway::from_slice(&out.stdout).unwrap();
+        let value = doc["services"]["panteras"]["environment"]["MARATHON_JAVA_OPTS"]
+            .as_str()
+            .unwrap();
+        assert_eq!(value.replace("$$", "$"), nasty);
+    }
+}
+
+#[test]
+fn expose_lists_only_started_uis_and_only_behind_a_proxy() {
+    let host = Host::new().file("host", "IP=10.0.0.1\nSTART_CONSUL_TEMPLATE=false\n");
+    host.compose(&[]);
+    let doc = common::compose_json(&host.path().join("docker-compose.yml"));
+    assert!(doc["services"]["panteras"].get("expose").is_none());
+    let host = Host::new().file(
+        "host",
+        "IP=10.0.0.1\nSTART_NETDATA=true\nSTART_CHRONOS=false\n",
+    );
+    host.compose(&[]);
+    let doc = common::compose_json(&host.path().join("docker-compose.yml"));
+    assert_eq!(
+        doc["services"]["panteras"]["expose"],
+        serde_json::json!(["8500", "8080", "5050", "19999"])
+    );
+}
+
+#[test]
+fn out_may_differ_from_dir_and_gets_its_own_env_file() {
+    let host = Host::new().file("host", "IP=10.0.0.1\n");
+    let out = host.run(&["--dir", ".", "--out", "rendered"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(host.read("docker-compose.yml").is_none());
+    assert!(host.read("rendered/docker-compose.yml").is_some());
+    assert_eq!(host.read("rendered/restricted/env").as_deref(), Some(""));
+    common::check_compose(&host.path().join("rendered/docker-compose.yml"));
+}
+
+#[test]
+fn role_flag_sets_master_and_slave() {
+    let host = Host::new();
+    host.compose(&["--ip", "10.0.0.1", "--role", "slave"]);
+    let env = environment(&host.path().join("docker-compose.yml"));
+    let get = |k: &str| env.iter().find(|(key, _)| key == k).unwrap().1.clone();
+    assert_eq!(get("START_MARATHON"), "false");
+    assert_eq!(get("START_MESOS_SLAVE"), "true");
+    host.compose(&["--ip", "10.0.0.1", "--role", "master"]);
+    let env = environment(&host.path().join("docker-compose.yml"));
+    let get = |k: &str| env.iter().find(|(key, _)| key == k).unwrap().1.clone();
+    assert_eq!(get("START_MARATHON"), "true");
+    assert_eq!(get("START_MESOS_SLAVE"), "false");
+}
+
+#[test]
+fn templates_dir_overrides_the_built_in_template() {
+    let host = Host::new().file(
+        "tpl/docker-compose.yml",
+        "services:\n  panteras:\n    image: {{ image | compose_string }}\n    network_mode: host\n",
+    );
+    let out = host.run(&["--ip", "10.0.0.1", "--templates", "tpl"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        host.read("docker-compose.yml").unwrap(),
+        "services:\n  panteras:\n    image: \"panteras/paas-in-a-box:0.3.9\"\n    network_mode: host\n"
+    );
+}
