@@ -22,7 +22,10 @@ macro_rules! refused {
         settings.bind(|| assert_cmd_snapshot!(host.command($args)));
         assert_eq!(fs::read_to_string(&compose).unwrap(), SENTINEL);
         assert_eq!(fs::metadata(&compose).unwrap().modified().unwrap(), before);
-        assert!(!host.path().join("restricted/env").exists(), "env file created");
+        assert!(
+            !host.path().join("restricted/env").exists(),
+            "env file created"
+        );
         let names: Vec<String> = fs::read_dir(host.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -44,7 +47,10 @@ fn boolean_in_a_file_that_is_not_true_or_false() {
 
 #[test]
 fn quorum_that_is_not_a_number() {
-    refused!(Host::new().file("common", "MESOS_MASTER_QUORUM=two\n"), &["--ip", "10.0.0.1"]);
+    refused!(
+        Host::new().file("common", "MESOS_MASTER_QUORUM=two\n"),
+        &["--ip", "10.0.0.1"]
+    );
 }
 
 #[test]
@@ -57,37 +63,58 @@ fn zookeeper_host_without_port() {
 
 #[test]
 fn unknown_restart_policy() {
-    refused!(Host::new().env("PANTERAS_RESTART", "never"), &["--ip", "10.0.0.1"]);
+    refused!(
+        Host::new().env("PANTERAS_RESTART", "never"),
+        &["--ip", "10.0.0.1"]
+    );
 }
 
 #[test]
 fn hostname_with_a_quote() {
-    refused!(Host::new().env("HOSTNAME", "node\"1"), &["--ip", "10.0.0.1"]);
+    refused!(
+        Host::new().env("HOSTNAME", "node\"1"),
+        &["--ip", "10.0.0.1"]
+    );
 }
 
 #[test]
 fn blank_listen_ip() {
-    refused!(Host::new().file("host", "LISTEN_IP=' '\n"), &["--ip", "10.0.0.1"]);
+    refused!(
+        Host::new().file("host", "LISTEN_IP=' '\n"),
+        &["--ip", "10.0.0.1"]
+    );
 }
 
 #[test]
 fn line_break_in_an_environment_value() {
-    refused!(Host::new().env("MARATHON_JAVA_OPTS", "-Xmx1g\nSTART_CONSUL: false"), &["--ip", "10.0.0.1"]);
+    refused!(
+        Host::new().env("MARATHON_JAVA_OPTS", "-Xmx1g\nSTART_CONSUL: false"),
+        &["--ip", "10.0.0.1"]
+    );
 }
 
 #[test]
 fn command_substitution_in_a_file() {
-    refused!(Host::new().file("host", "MASTER=true\nIP=$(hostname -i)\n"), &[]);
+    refused!(
+        Host::new().file("host", "MASTER=true\nIP=$(hostname -i)\n"),
+        &[]
+    );
 }
 
 #[test]
 fn backticks_in_a_file() {
-    refused!(Host::new().file("common", "CONSUL_DC=\"`whoami`\"\n"), &["--ip", "10.0.0.1"]);
+    refused!(
+        Host::new().file("common", "CONSUL_DC=\"`whoami`\"\n"),
+        &["--ip", "10.0.0.1"]
+    );
 }
 
 #[test]
 fn shell_commands_in_a_file() {
-    refused!(Host::new().file("overwrite", "IP=10.0.0.1; rm -rf /\n"), &[]);
+    refused!(
+        Host::new().file("overwrite", "IP=10.0.0.1; rm -rf /\n"),
+        &[]
+    );
 }
 
 #[test]
@@ -97,7 +124,10 @@ fn reference_to_an_unset_variable() {
 
 #[test]
 fn unterminated_quote() {
-    refused!(Host::new().file("host", "CONSUL_HOSTS=\"-join=a\n"), &["--ip", "10.0.0.1"]);
+    refused!(
+        Host::new().file("host", "CONSUL_HOSTS=\"-join=a\n"),
+        &["--ip", "10.0.0.1"]
+    );
 }
 
 #[test]
@@ -119,7 +149,10 @@ fn set_without_equals() {
 
 #[test]
 fn docker_host_naming_a_host() {
-    refused!(Host::new().env("DOCKER_HOST", "tcp://docker.example.com:2376"), &[]);
+    refused!(
+        Host::new().env("DOCKER_HOST", "tcp://docker.example.com:2376"),
+        &[]
+    );
 }
 
 #[test]

@@ -277,3 +277,69 @@ fn templates_dir_overrides_the_built_in_template() {
         "services:\n  panteras:\n    image: \"panteras/paas-in-a-box:0.3.9\"\n    network_mode: host\n"
     );
 }
+
+#[test]
+fn restricted_examples_generate_valid_files() {
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("restricted.example");
+    for role in ["standalone", "master", "slave"] {
+        let mut host = Host::new();
+        for file in ["common", "host"] {
+            let text = std::fs::read_to_string(examples.join(role).join(file)).unwrap();
+            host = host.file(file, &text);
+        }
+        let args: &[&str] = if role == "standalone" {
+            &["--ip", "192.168.10.10"]
+        } else {
+            &[]
+        };
+        let compose = host.compose(args);
+        insta::assert_snapshot!(format!("restricted_example_{role}"), compose);
+    }
+}
+
+#[test]
+fn the_cluster_example_renders_every_host_consistently() {
+    let tmp = tempfile::tempdir().unwrap();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/cluster.sh");
+    let out = std::process::Command::new("bash")
+        .arg(&script)
+        .arg(tmp.path().join("cluster"))
+        .env("PANTERAS", env!("CARGO_BIN_EXE_panteras"))
+        .env("PANTERAS_DEFAULTS", tmp.path().join("none"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (n, host) in ["master-1", "master-2", "master-3", "slave-1", "slave-2"]
+        .iter()
+        .enumerate()
+    {
+        let path = tmp
+            .path()
+            .join("cluster")
+            .join(host)
+            .join("docker-compose.yml");
+        common::check_compose(&path);
+        let env = environment(&path);
+        let get = |k: &str| env.iter().find(|(key, _)| key == k).unwrap().1.clone();
+        assert_eq!(get("HOSTNAME"), *host);
+        assert_eq!(
+            get("ZOOKEEPER_HOSTS"),
+            "master-1:2181,master-2:2181,master-3:2181"
+        );
+        let master = host.starts_with("master");
+        assert_eq!(get("START_ZOOKEEPER"), master.to_string());
+        assert_eq!(
+            get("ZOOKEEPER_ID"),
+            if master {
+                (n + 1).to_string()
+            } else {
+                "0".into()
+            }
+        );
+        assert_eq!(get("CONSUL_APP_PARAMS").contains("-server"), master);
+    }
+}

@@ -61,10 +61,7 @@ impl Host {
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_panteras"));
         cmd.env_clear()
-            .env(
-                "PANTERAS_DEFAULTS",
-                "etc-default-panteras",
-            )
+            .env("PANTERAS_DEFAULTS", "etc-default-panteras")
             .current_dir(self.path())
             .arg("generate")
             .args(args);

@@ -1,0 +1,40 @@
+//! The README's variable table is the code's table.
+
+use std::path::Path;
+
+const START: &str = "<!-- variables:start -->\n";
+const END: &str = "<!-- variables:end -->";
+
+#[test]
+fn readme_variable_table_is_current() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let start = readme
+        .find(START)
+        .expect("README has the variables:start marker")
+        + START.len();
+    let end = readme
+        .find(END)
+        .expect("README has the variables:end marker");
+    let expected = panteras::vars::markdown_table();
+    if readme[start..end] != expected {
+        if std::env::var_os("UPDATE_README").is_some() {
+            let updated = format!("{}{expected}{}", &readme[..start], &readme[end..]);
+            std::fs::write(&path, updated).unwrap();
+            return;
+        }
+        panic!(
+            "README.md's variable table is stale; run UPDATE_README=1 cargo test --test readme\n\n{expected}"
+        );
+    }
+}
+
+#[test]
+fn readme_names_every_variable_once_in_the_table() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    for var in panteras::vars::VARS {
+        let row = format!("| `{}` |", var.name);
+        assert_eq!(readme.matches(&row).count(), 1, "{}", var.name);
+    }
+}
