@@ -5,11 +5,12 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result, anyhow};
+use anyhow::{Context as _, Result, anyhow, bail};
 use serde::Serialize;
-use tera::{Context, Kwargs, State, Tera};
+use tera::{Context, Delimiters, Kwargs, State, Tera};
 
 use crate::settings::Settings;
+use crate::values::Value;
 
 /// A file to write, relative to the output directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,11 +20,127 @@ pub struct RenderedFile {
 }
 
 /// The templates built into the binary, by the name a `--templates`
-/// directory overrides them with.
-pub const TEMPLATES: &[(&str, &str)] = &[(
-    "docker-compose.yml",
-    include_str!("../templates/docker-compose.yml"),
-)];
+/// directory overrides them with. Names ending in `.ctmpl` are
+/// consul-template files: Tera fills only their `[[ ]]` and `[% %]` parts,
+/// so the `{{ }}` of consul-template stays as it is.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("docker-compose.yml", include_str!("../templates/docker-compose.yml")),
+    ("haproxy/haproxy.cfg", include_str!("../templates/haproxy/haproxy.cfg")),
+    ("haproxy/haproxy.cfg.ctmpl", include_str!("../templates/haproxy/haproxy.cfg.ctmpl")),
+    ("keepalived/keepalived.conf.ctmpl", include_str!("../templates/keepalived/keepalived.conf.ctmpl")),
+    ("supervisord/supervisord.conf", include_str!("../templates/supervisord/supervisord.conf")),
+    ("zookeeper/zoo.cfg", include_str!("../templates/zookeeper/zoo.cfg")),
+    ("zookeeper/myid", include_str!("../templates/zookeeper/myid")),
+    ("fabio/fabio.properties", include_str!("../templates/fabio/fabio.properties")),
+];
+
+/// A file rendered under `generated/`: its template, when the host needs
+/// it, and where the container reads it (read-only), if it is mounted.
+struct Generated {
+    template: &'static str,
+    when: fn(&Settings) -> bool,
+    mount: Option<&'static str>,
+}
+
+/// The daemon files of outputs.md.
+const GENERATED: [Generated; 7] = [
+    Generated {
+        template: "haproxy/haproxy.cfg",
+        when: |s| s.flag("START_CONSUL_TEMPLATE"),
+        mount: Some("/opt/consul-template/haproxy.cfg"),
+    },
+    Generated {
+        template: "haproxy/haproxy.cfg.ctmpl",
+        when: |s| s.flag("START_CONSUL_TEMPLATE"),
+        mount: Some("/opt/consul-template/haproxy.cfg.ctmpl"),
+    },
+    Generated {
+        template: "keepalived/keepalived.conf.ctmpl",
+        when: |s| s.flag("START_CONSUL_TEMPLATE") && !s.text("KEEPALIVED_VIP").is_empty(),
+        mount: Some("/opt/consul-template/keepalived.conf.ctmpl"),
+    },
+    Generated {
+        template: "supervisord/supervisord.conf",
+        when: |_| true,
+        mount: Some("/etc/supervisord.conf"),
+    },
+    Generated {
+        template: "zookeeper/zoo.cfg",
+        when: |s| s.flag("START_ZOOKEEPER"),
+        mount: None,
+    },
+    Generated {
+        template: "zookeeper/myid",
+        when: |s| s.flag("START_ZOOKEEPER") && s.text("ZOOKEEPER_ID") != "0",
+        mount: None,
+    },
+    Generated {
+        template: "fabio/fabio.properties",
+        when: |s| s.flag("START_FABIO"),
+        mount: Some("/opt/fabio/fabio.properties"),
+    },
+];
+
+/// The directory of the daemon files, relative to the output directory.
+pub const GENERATED_DIR: &str = "generated";
+
+/// A supervisord program: priority, command and start switch as in the image.
+#[derive(Serialize)]
+struct Program {
+    name: &'static str,
+    priority: u32,
+    directory: Option<&'static str>,
+    command: &'static str,
+    start: &'static str,
+    user: &'static str,
+    extra: &'static [&'static str],
+}
+
+const fn program(
+    name: &'static str,
+    priority: u32,
+    command: &'static str,
+    start: &'static str,
+    user: &'static str,
+) -> Program {
+    Program {
+        name,
+        priority,
+        directory: None,
+        command,
+        start,
+        user,
+        extra: &[],
+    }
+}
+
+fn programs() -> Vec<Program> {
+    vec![
+        program("dnsmasq", 2, "/usr/sbin/dnsmasq %(ENV_DNSMASQ_APP_PARAMS)s", "START_DNSMASQ", "root"),
+        program("consul", 4, "/opt/consul/consul %(ENV_CONSUL_APP_PARAMS)s", "START_CONSUL", "consul"),
+        program("zookeeper", 8, "/opt/zkStart.sh %(ENV_ZOOKEEPER_APP_PARAMS)s", "START_ZOOKEEPER", "zookeeper"),
+        Program {
+            directory: Some("/opt/consul-template"),
+            ..program("consul-template", 16, "/opt/consul-template/consul-template.sh", "START_CONSUL_TEMPLATE", "root")
+        },
+        Program {
+            directory: Some("/opt/fabio"),
+            ..program("fabio", 16, "fabio %(ENV_FABIO_APP_PARAMS)s", "START_FABIO", "fabio")
+        },
+        program("mesos-master", 32, "mesos-master %(ENV_MESOS_MASTER_APP_PARAMS)s", "START_MESOS_MASTER", "root"),
+        program("marathon", 64, "marathon %(ENV_MARATHON_APP_PARAMS)s", "START_MARATHON", "marathon"),
+        program("chronos", 96, "chronos run_jar %(ENV_CHRONOS_APP_PARAMS)s", "START_CHRONOS", "root"),
+        Program {
+            extra: &["stopsignal=USR1"],
+            ..program("mesos-slave", 128, "mesos-slave %(ENV_MESOS_SLAVE_APP_PARAMS)s", "START_MESOS_SLAVE", "root")
+        },
+        Program {
+            extra: &["startretries=100", "stopwaitsecs=30"],
+            ..program("registrator", 256, "registrator %(ENV_REGISTRATOR_APP_PARAMS)s", "START_REGISTRATOR", "root")
+        },
+        program("netdata", 512, "/opt/netdata/usr/sbin/netdata %(ENV_NETDATA_APP_PARAMS)s", "START_NETDATA", "root"),
+    ]
+}
 
 /// The web UIs the container runs: port, Registrator name, health check,
 /// and the variable that starts it.
@@ -98,15 +215,29 @@ struct EnvEntry {
 }
 
 #[derive(Serialize)]
-struct Compose {
+struct ZookeeperServer {
+    id: usize,
+    host: String,
+}
+
+/// Everything the templates lay out: every variable as text (`v`), and
+/// what Rust derived from them.
+#[derive(Serialize)]
+struct Model {
+    v: std::collections::BTreeMap<&'static str, String>,
     image: String,
     restart: String,
     expose: Vec<String>,
     volumes: Vec<String>,
     environment: Vec<EnvEntry>,
+    own_names: Vec<String>,
+    programs: Vec<Program>,
+    supervisor_user: String,
+    supervisor_password: String,
+    zookeeper_servers: Vec<ZookeeperServer>,
 }
 
-fn compose(s: &Settings) -> Compose {
+fn model(s: &Settings, generated: &[&Generated]) -> Result<Model> {
     let entry = |name: &str, value: String| EnvEntry {
         name: name.to_string(),
         value,
@@ -138,45 +269,125 @@ fn compose(s: &Settings) -> Compose {
     if s.flag("HOST_DOCKER") {
         volumes.push(s.text("VOLUME_DOCKER"));
     }
+    for file in generated {
+        if let Some(target) = file.mount {
+            volumes.push(format!("./{GENERATED_DIR}/{}:{target}:ro", file.template));
+        }
+    }
 
-    Compose {
+    let mut own_names: Vec<String> = Vec::new();
+    for name in ["localhost", "127.0.0.1"]
+        .into_iter()
+        .map(String::from)
+        .chain(["HOSTNAME", "FQDN", "HOST_IP"].iter().map(|n| s.text(n).to_ascii_lowercase()))
+    {
+        if !own_names.contains(&name) {
+            own_names.push(name);
+        }
+    }
+
+    let (supervisor_user, supervisor_password) = (s.text("SUPERVISOR_USER"), s.text("SUPERVISOR_PASSWORD"));
+    if supervisor_user.is_empty() != supervisor_password.is_empty() {
+        let (set, unset) = if supervisor_user.is_empty() {
+            ("SUPERVISOR_PASSWORD", "SUPERVISOR_USER")
+        } else {
+            ("SUPERVISOR_USER", "SUPERVISOR_PASSWORD")
+        };
+        bail!(
+            "{set} ({}) is set but {unset} is not: the supervisord console needs both, or neither",
+            s.get(set).source
+        );
+    }
+
+    let zookeeper_servers = match &s.get("ZOOKEEPER_ID").value {
+        Value::Number(id) if *id > 0 => match &s.get("ZOOKEEPER_HOSTS").value {
+            Value::Hosts(hosts) => hosts
+                .iter()
+                .enumerate()
+                .map(|(i, h)| ZookeeperServer { id: i + 1, host: h.host.clone() })
+                .collect(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+
+    Ok(Model {
+        v: s.iter().map(|(name, r)| (name, r.value.to_string())).collect(),
         image: s.text("PANTERAS_DOCKER_IMAGE"),
         restart: s.text("PANTERAS_RESTART"),
         expose,
         volumes,
         environment,
-    }
+        own_names,
+        programs: programs(),
+        supervisor_user,
+        // supervisord expands `%(name)s` in values; a literal % is %%.
+        supervisor_password: supervisor_password.replace('%', "%%"),
+        zookeeper_servers,
+    })
 }
 
 /// Renders every file of this host. A template in `overrides`, when given,
 /// replaces the built-in one of the same name.
 pub fn render(settings: &Settings, overrides: Option<&Path>) -> Result<Vec<RenderedFile>> {
+    let generated: Vec<&Generated> = GENERATED.iter().filter(|g| (g.when)(settings)).collect();
+    let model = model(settings, &generated)?;
+    let context = Context::from_serialize(&model)
+        .map_err(|e| anyhow!("cannot build the template context: {e}"))?;
+    let mut plain = engine(Delimiters::default())?;
+    let mut ctmpl = engine(Delimiters {
+        block_start: "[%".into(),
+        block_end: "%]".into(),
+        variable_start: "[[".into(),
+        variable_end: "]]".into(),
+        comment_start: "[#".into(),
+        comment_end: "#]".into(),
+    })?;
+    let wanted = std::iter::once("docker-compose.yml").chain(generated.iter().map(|g| g.template));
+    let mut files = Vec::new();
+    for name in wanted {
+        let tera = if name.ends_with(".ctmpl") { &mut ctmpl } else { &mut plain };
+        let (source, origin) = template_source(name, overrides)?;
+        tera.add_raw_template(name, &source)
+            .map_err(|e| anyhow!("{origin}: {}", error_chain(&e)))?;
+        let content = tera
+            .render(name, &context)
+            .map_err(|e| anyhow!("{origin}: {}", error_chain(&e)))?;
+        let path = if name == "docker-compose.yml" {
+            PathBuf::from(name)
+        } else {
+            Path::new(GENERATED_DIR).join(name)
+        };
+        files.push(RenderedFile { path, content: ensure_newline(content) });
+    }
+    Ok(files)
+}
+
+fn engine(delimiters: Delimiters) -> Result<Tera> {
     let mut tera = Tera::new();
+    tera.set_delimiters(delimiters)
+        .map_err(|e| anyhow!("template delimiters: {e}"))?;
     tera.autoescape_on(Vec::<&str>::new());
     tera.register_filter("compose_string", |text: &str, _: Kwargs, _: &State| {
         compose_string(text)
     });
-    for (name, builtin) in TEMPLATES {
-        let (source, origin) = match overrides.map(|dir| dir.join(name)) {
-            Some(path) if path.exists() => {
-                let text = std::fs::read_to_string(&path)
-                    .with_context(|| format!("cannot read template {}", path.display()))?;
-                (text, path.display().to_string())
-            }
-            _ => (builtin.to_string(), format!("built-in template {name}")),
-        };
-        tera.add_raw_template(name, &source)
-            .map_err(|e| anyhow!("{origin}: {}", error_chain(&e)))?;
+    Ok(tera)
+}
+
+/// The text of a template: the override's when there is one, else the
+/// built-in one; and how to name it in errors.
+fn template_source(name: &str, overrides: Option<&Path>) -> Result<(String, String)> {
+    if let Some(path) = overrides.map(|dir| dir.join(name)).filter(|p| p.exists()) {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read template {}", path.display()))?;
+        return Ok((text, path.display().to_string()));
     }
-    let context = Context::from_serialize(&compose(settings))
-        .map_err(|e| anyhow!("cannot build the template context: {e}"))?;
-    let content = tera
-        .render("docker-compose.yml", &context)
-        .map_err(|e| anyhow!("docker-compose.yml: {}", error_chain(&e)))?;
-    Ok(vec![RenderedFile {
-        path: PathBuf::from("docker-compose.yml"),
-        content: ensure_newline(content),
-    }])
+    let builtin = TEMPLATES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| text.to_string())
+        .ok_or_else(|| anyhow!("no built-in template {name}"))?;
+    Ok((builtin, format!("built-in template {name}")))
 }
 
 fn ensure_newline(mut text: String) -> String {

@@ -30,6 +30,21 @@ pub enum Kind {
     /// Options appended to a volume, such as `:shared`.
     VolumeSuffix,
     Volume,
+    /// HAProxy bind options: text that HAProxy and the image's reload shell
+    /// both take literally.
+    ProxyOptions,
+    /// `user:password`, or blank for none.
+    Credentials,
+    /// A network interface name.
+    Interface,
+    /// A VRRP router id, 1 to 255.
+    RouterId,
+    /// A login name, or blank for none.
+    User,
+    /// A password, or blank for none.
+    Password,
+    /// An absolute path.
+    AbsolutePath,
 }
 
 /// A checked, typed value.
@@ -93,6 +108,13 @@ impl Kind {
             Kind::Image => "image",
             Kind::VolumeSuffix => "volume options",
             Kind::Volume => "volume",
+            Kind::ProxyOptions => "HAProxy options",
+            Kind::Credentials => "user:password",
+            Kind::Interface => "interface",
+            Kind::RouterId => "integer 1-255",
+            Kind::User => "user name",
+            Kind::Password => "password",
+            Kind::AbsolutePath => "absolute path",
         }
     }
 
@@ -129,6 +151,19 @@ impl Kind {
                 "volume options after a colon, such as :shared or :ro,rshared, or blank"
             }
             Kind::Volume => "a volume HOST:CONTAINER or HOST:CONTAINER:MODE without blanks",
+            Kind::ProxyOptions => {
+                "HAProxy options on one line without quotes, backticks, '$', '\\' or '#'"
+            }
+            Kind::Credentials => {
+                "user:password without blanks, quotes, backticks, '$', '\\' or '#', or blank for none"
+            }
+            Kind::Interface => {
+                "an interface name such as eth0 (letters, digits, '_', '.', ':', '-'; at most 15)"
+            }
+            Kind::RouterId => "a whole number from 1 to 255",
+            Kind::User => "a user name of letters, digits, '.', '_' and '-', or blank for none",
+            Kind::Password => "printable characters without blanks, ';' or '#', or blank for none",
+            Kind::AbsolutePath => "an absolute path without blanks, such as /var/lib/zookeeper",
         }
     }
 
@@ -150,7 +185,11 @@ impl Kind {
                 | Kind::OptionalIpv4
                 | Kind::DomainSuffix
                 | Kind::Registry
-                | Kind::VolumeSuffix => Ok(Value::Empty),
+                | Kind::VolumeSuffix
+                | Kind::ProxyOptions
+                | Kind::Credentials
+                | Kind::User
+                | Kind::Password => Ok(Value::Empty),
                 _ => Err(format!(
                     "a blank value is not allowed; expected {}",
                     self.accepted()
@@ -158,6 +197,14 @@ impl Kind {
             };
         }
         let refuse = || Err(format!("expected {}", self.accepted()));
+        let text_if = |ok: bool| {
+            if ok {
+                Ok(Value::Text(raw.into()))
+            } else {
+                refuse()
+            }
+        };
+        let no_shell_quoting = |c: char| !"\"'`$\\#".contains(c);
         match self {
             Kind::Text => Ok(Value::Text(raw.to_string())),
             Kind::Bool => match raw.to_ascii_lowercase().as_str() {
@@ -171,86 +218,74 @@ impl Kind {
                 _ => refuse(),
             },
             Kind::Count => number(raw).map(Value::Number).map_or_else(refuse, Ok),
+            Kind::RouterId => match number(raw) {
+                Some(n @ 1..=255) => Ok(Value::Number(n)),
+                _ => refuse(),
+            },
             Kind::HostList => host_list(raw).map(Value::Hosts).map_or_else(refuse, Ok),
-            Kind::Restart => {
-                let ok = matches!(raw, "no" | "always" | "on-failure" | "unless-stopped")
-                    || raw.strip_prefix("on-failure:").and_then(number).is_some();
-                if ok {
-                    Ok(Value::Text(raw.into()))
-                } else {
-                    refuse()
-                }
-            }
-            Kind::HostName | Kind::Domain => {
-                if is_host_name(raw) {
-                    Ok(Value::Text(raw.into()))
-                } else {
-                    refuse()
-                }
-            }
-            Kind::DomainSuffix => {
-                let name = raw.strip_prefix('.').unwrap_or(raw);
-                if is_host_name(name) {
-                    Ok(Value::Text(raw.into()))
-                } else {
-                    refuse()
-                }
-            }
-            Kind::Registry => {
-                let ok = raw
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "._-:/".contains(c));
-                if ok {
-                    Ok(Value::Text(raw.into()))
-                } else {
-                    refuse()
-                }
-            }
-            Kind::ImageTag => {
-                let ok = raw.len() <= 128
+            Kind::Restart => text_if(
+                matches!(raw, "no" | "always" | "on-failure" | "unless-stopped")
+                    || raw.strip_prefix("on-failure:").and_then(number).is_some(),
+            ),
+            Kind::HostName | Kind::Domain => text_if(is_host_name(raw)),
+            Kind::DomainSuffix => text_if(is_host_name(raw.strip_prefix('.').unwrap_or(raw))),
+            Kind::Registry => text_if(
+                raw.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-:/".contains(c)),
+            ),
+            Kind::ImageTag => text_if(
+                raw.len() <= 128
                     && !raw.starts_with(['.', '-'])
                     && raw
                         .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
-                if ok {
-                    Ok(Value::Text(raw.into()))
-                } else {
-                    refuse()
-                }
-            }
-            Kind::Image => {
-                let ok = !raw.starts_with(['.', '-', ':', '/'])
+                        .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)),
+            ),
+            Kind::Image => text_if(
+                !raw.starts_with(['.', '-', ':', '/'])
                     && raw
                         .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "._-:/@".contains(c));
-                if ok {
-                    Ok(Value::Text(raw.into()))
-                } else {
-                    refuse()
-                }
-            }
-            Kind::VolumeSuffix => {
-                let ok = raw.strip_prefix(':').is_some_and(|opts| {
-                    opts.split(',')
-                        .all(|o| !o.is_empty() && o.bytes().all(|b| b.is_ascii_lowercase()))
-                });
-                if ok {
-                    Ok(Value::Text(raw.into()))
-                } else {
-                    refuse()
-                }
-            }
+                        .all(|c| c.is_ascii_alphanumeric() || "._-:/@".contains(c)),
+            ),
+            Kind::VolumeSuffix => text_if(raw.strip_prefix(':').is_some_and(|opts| {
+                opts.split(',')
+                    .all(|o| !o.is_empty() && o.bytes().all(|b| b.is_ascii_lowercase()))
+            })),
             Kind::Volume => {
                 let parts: Vec<&str> = raw.split(':').collect();
-                let ok = (2..=3).contains(&parts.len())
-                    && parts.iter().all(|p| !p.is_empty())
-                    && !raw.chars().any(char::is_whitespace);
-                if ok {
-                    Ok(Value::Text(raw.into()))
-                } else {
-                    refuse()
-                }
+                text_if(
+                    (2..=3).contains(&parts.len())
+                        && parts.iter().all(|p| !p.is_empty())
+                        && !raw.chars().any(char::is_whitespace),
+                )
             }
+            Kind::ProxyOptions => text_if(raw.chars().all(no_shell_quoting)),
+            Kind::Credentials => text_if(raw.split_once(':').is_some_and(|(user, password)| {
+                !user.is_empty()
+                    && !password.is_empty()
+                    && raw
+                        .chars()
+                        .all(|c| c.is_ascii_graphic() && no_shell_quoting(c))
+            })),
+            Kind::Interface => text_if(
+                raw.len() <= 15
+                    && raw
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_.:-".contains(c)),
+            ),
+            Kind::User => text_if(
+                raw.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)),
+            ),
+            Kind::Password => text_if(
+                raw.chars()
+                    .all(|c| c.is_ascii_graphic() && c != ';' && c != '#'),
+            ),
+            Kind::AbsolutePath => text_if(
+                raw.starts_with('/')
+                    && raw
+                        .chars()
+                        .all(|c| c.is_ascii_graphic() && no_shell_quoting(c)),
+            ),
         }
     }
 }
@@ -400,6 +435,31 @@ mod tests {
         assert!(Kind::Volume.parse("/a:/b:ro").is_ok());
         assert!(Kind::Volume.parse("/a").is_err());
         assert!(Kind::Volume.parse("/a b:/b").is_err());
+    }
+
+    #[test]
+    fn daemon_config_kinds() {
+        assert!(
+            Kind::ProxyOptions
+                .parse("ssl crt /etc/haproxy/haproxy.pem")
+                .is_ok()
+        );
+        for bad in ["crt \"x\"", "crt $(x)", "crt `x`", "a\\b", "a # b"] {
+            assert!(Kind::ProxyOptions.parse(bad).is_err(), "{bad}");
+        }
+        assert!(Kind::Credentials.parse("admin:s3cr3t!").is_ok());
+        for bad in ["admin", ":x", "x:", "a b:c", "a:$x", "a:\"x"] {
+            assert!(Kind::Credentials.parse(bad).is_err(), "{bad}");
+        }
+        assert!(Kind::Interface.parse("eth0").is_ok());
+        assert!(Kind::Interface.parse("a-very-long-interface").is_err());
+        assert_eq!(ok(Kind::RouterId, "255"), "255");
+        assert!(Kind::RouterId.parse("0").is_err() && Kind::RouterId.parse("256").is_err());
+        assert!(Kind::User.parse("ops.team").is_ok() && Kind::User.parse("a:b").is_err());
+        assert!(Kind::Password.parse("p%ss:w0rd!").is_ok());
+        assert!(Kind::Password.parse("a;b").is_err() && Kind::Password.parse("a b").is_err());
+        assert!(Kind::AbsolutePath.parse("/var/lib/zookeeper").is_ok());
+        assert!(Kind::AbsolutePath.parse("var/lib").is_err());
     }
 
     #[test]

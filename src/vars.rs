@@ -108,8 +108,10 @@ pub static VARS: &[Var] = &[
     var("CONSUL_IP", Ipv4, Derived("LISTEN_IP when set, else IP", |s| if s.is_set_by_user("LISTEN_IP") { s.text("LISTEN_IP") } else { s.text("IP") }), All, "Address Consul advertises and the other daemons talk to."),
     // HAProxy.
     var("HAPROXY_SSL", Bool, Value("false"), Slave, "Terminate TLS in HAProxy."),
-    var("HAPROXY_CERT_OPTS", Text, Derived("`ssl crt /etc/haproxy/haproxy.pem` when HAPROXY_SSL=true, else empty", |s| if s.flag("HAPROXY_SSL") { "ssl crt /etc/haproxy/haproxy.pem".into() } else { String::new() }), Slave, "Certificate options of HAProxy's bind line."),
+    var("HAPROXY_CERT_OPTS", ProxyOptions, Derived("`ssl crt /etc/haproxy/haproxy.pem` when HAPROXY_SSL=true, else empty", |s| if s.flag("HAPROXY_SSL") { "ssl crt /etc/haproxy/haproxy.pem".into() } else { String::new() }), Slave, "Certificate options of HAProxy's bind line."),
     var("HAPROXY_ADD_DOMAIN", DomainSuffix, Value(""), Slave, "Extra domain suffix for HAProxy virtual hosts, e.g. `.apps.example.com`."),
+    var("HAPROXY_MAXCONN", Positive, Value("16384"), Slave, "HAProxy's global maxconn."),
+    var("HAPROXY_STATS_AUTH", Credentials, Unset, Slave, "`user:password` the HAProxy statistics page asks for."),
     // Consul.
     var("CONSUL_DC", Domain, Value("UNKNOWN"), All, "Consul datacenter."),
     var("CONSUL_DOMAIN", Domain, Value("consul"), All, "Consul DNS domain."),
@@ -122,6 +124,7 @@ pub static VARS: &[Var] = &[
     var("MESOS_MASTER_QUORUM", Positive, Value("1"), Master, "Mesos master quorum: a majority of the masters."),
     var("ZOOKEEPER_HOSTS", HostList, Derived("`${HOSTNAME}:2181`", |s| format!("{}:2181", s.text("HOSTNAME"))), All, "The ZooKeeper ensemble, `host:port,...`."),
     var("ZOOKEEPER_ID", Count, Value("0"), Master, "This master's ZooKeeper id, 1..N; 0 for a single-node ZooKeeper."),
+    var("ZOOKEEPER_DATA_DIR", AbsolutePath, Value("/var/lib/zookeeper"), Master, "ZooKeeper's dataDir in generated/zookeeper/zoo.cfg."),
     var("GOMAXPROCS", Positive, Value("4"), All, "GOMAXPROCS of the Go daemons."),
     var("MARATHON_JAVA_OPTS", Text, Value("-Xmx512m"), Master, "JVM options of Marathon."),
     var("ZOOKEEPER_JAVA_OPTS", Text, Value("-Xmx512m"), Master, "JVM options of ZooKeeper (JVMFLAGS)."),
@@ -130,7 +133,12 @@ pub static VARS: &[Var] = &[
     var("DNSMASQ_ADDRESS", Text, Derived("blank when SLAVE=false, else `--address=/${CONSUL_DOMAIN}/${CONSUL_IP}`", |s| if s.flag("SLAVE") { format!("--address=/{}/{}", s.text("CONSUL_DOMAIN"), s.text("CONSUL_IP")) } else { String::new() }), All, "dnsmasq address option."),
     var("DNSMASQ_BIND_INTERFACES", Text, Derived("`--bind-interfaces --listen-address=${LISTEN_IP}` unless LISTEN_IP is 0.0.0.0", |s| if s.text("LISTEN_IP") == "0.0.0.0" { String::new() } else { format!("--bind-interfaces --listen-address={}", s.text("LISTEN_IP")) }), All, "dnsmasq interface options."),
     var("KEEPALIVED_VIP", OptionalIpv4, Unset, Slave, "Virtual IP that keepalived holds for HAProxy."),
+    var("KEEPALIVED_INTERFACE", Interface, Value("eth0"), Slave, "Interface keepalived puts the VIP on."),
+    var("KEEPALIVED_ROUTER_ID", RouterId, Value("111"), Slave, "VRRP virtual_router_id, the same on every slave of one VIP."),
     var("KEEPALIVED_CONSUL_TEMPLATE", Text, Derived("the keepalived template option when consul-template starts and KEEPALIVED_VIP is set", |s| if s.flag("START_CONSUL_TEMPLATE") && !s.text("KEEPALIVED_VIP").is_empty() { "-template=./keepalived.conf.ctmpl:/etc/keepalived/keepalived.conf:./keepalived_reload.sh".into() } else { String::new() }), Slave, "consul-template option that renders keepalived.conf."),
+    // supervisord.
+    var("SUPERVISOR_USER", User, Unset, All, "User the supervisord web console (port 9000) asks for; set with SUPERVISOR_PASSWORD."),
+    var("SUPERVISOR_PASSWORD", Password, Unset, All, "Password of the supervisord web console."),
     // Extra parameters appended to each daemon's base.
     var("CONSUL_PARAMS", Text, Value(""), All, "Appended to Consul's parameters."),
     var("CONSUL_TEMPLATE_PARAMS", Text, Value(""), Slave, "Appended to consul-template's parameters."),

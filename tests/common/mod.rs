@@ -272,3 +272,125 @@ fn regex_escape(text: &str) -> String {
         })
         .collect()
 }
+
+impl Host {
+    /// A file rendered under `generated/`.
+    pub fn generated(&self, name: &str) -> PathBuf {
+        self.path().join("generated").join(name)
+    }
+}
+
+/// The ctmpl-render tool of ../shared/tools, built once per test binary
+/// (or taken from $CTMPL_RENDER). None outside CI when Go is missing.
+pub fn ctmpl_render(test: &str) -> Option<PathBuf> {
+    static BUILT: OnceLock<Option<PathBuf>> = OnceLock::new();
+    if let Some(path) = std::env::var_os("CTMPL_RENDER") {
+        return Some(PathBuf::from(path));
+    }
+    if !have("go", test) {
+        return None;
+    }
+    BUILT
+        .get_or_init(|| {
+            let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ctmpl-render");
+            let partial = out.with_extension(format!("{}", std::process::id()));
+            let status = Command::new("go")
+                .arg("build")
+                .arg("-o")
+                .arg(&partial)
+                .arg(".")
+                .current_dir(shared().join("tools/ctmpl-render"))
+                .env("GOFLAGS", "-mod=mod")
+                .env("GOTOOLCHAIN", "local")
+                .status()
+                .expect("go runs");
+            assert!(status.success(), "building ctmpl-render failed");
+            std::fs::rename(&partial, &out).unwrap();
+            Some(out)
+        })
+        .clone()
+}
+
+/// Renders a generated consul-template file with a catalog fixture, from
+/// the directory the file is in (as consul-template runs in the image).
+pub fn render_ctmpl(tool: &Path, template: &Path, catalog: &Path) -> String {
+    let out = Command::new(tool)
+        .arg("-catalog")
+        .arg(catalog)
+        .arg("-C")
+        .arg(template.parent().unwrap())
+        .arg(template)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "ctmpl-render {} failed: {}",
+        template.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The image's reload step: every line of the rendered file goes through
+/// the shell as `echo "<line>"` with PORT_HTTP and PORT_STATS set
+/// (haproxy_reload.sh, prepare_config).
+pub fn reload_substitution(rendered: &str, port_http: u16, port_stats: u16) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("haproxy.cfg");
+    std::fs::write(&path, rendered).unwrap();
+    let script = r#"eval "$(cat "$1"| sed 's/^\(.*\)/echo "\1"/')""#;
+    let out = Command::new("bash")
+        .args(["-c", script, "haproxy_reload", path.to_str().unwrap()])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("PORT_HTTP", port_http.to_string())
+        .env("PORT_STATS", port_stats.to_string())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the reload shell refused the file: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The page the image ships as /etc/haproxy/errors/panteras.http, which
+/// the machine running the tests does not have.
+pub const PANTERAS_PAGE: &str = "HTTP/1.0 200 OK\r\nCache-Control: no-cache\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nthis is a PanteraS host\n";
+
+/// Writes the final HAProxy file into `dir` with the PanteraS page
+/// pointed at a copy in `dir`, and returns its path.
+pub fn haproxy_file(dir: &Path, config: &str) -> PathBuf {
+    let page = dir.join("panteras.http");
+    std::fs::write(&page, PANTERAS_PAGE).unwrap();
+    let config = config.replace("/etc/haproxy/errors/panteras.http", page.to_str().unwrap());
+    let path = dir.join("haproxy-final.cfg");
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
+/// `haproxy -c` accepts the file.
+pub fn haproxy_check(path: &Path) {
+    let out = Command::new("haproxy").arg("-c").arg("-f").arg(path).output().unwrap();
+    assert!(
+        out.status.success(),
+        "haproxy -c refused {}:\n{}{}\n{}",
+        path.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        std::fs::read_to_string(path).unwrap()
+    );
+}
+
+/// A free TCP port on 127.0.0.1 (released before it is used).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Runs `args` with the compose environment of `compose` exported.
+pub fn with_compose_env(cmd: &mut Command, compose: &Path) {
+    for (k, v) in environment(compose) {
+        cmd.env(k, v);
+    }
+}
