@@ -24,14 +24,38 @@ pub struct RenderedFile {
 /// consul-template files: Tera fills only their `[[ ]]` and `[% %]` parts,
 /// so the `{{ }}` of consul-template stays as it is.
 pub const TEMPLATES: &[(&str, &str)] = &[
-    ("docker-compose.yml", include_str!("../templates/docker-compose.yml")),
-    ("haproxy/haproxy.cfg", include_str!("../templates/haproxy/haproxy.cfg")),
-    ("haproxy/haproxy.cfg.ctmpl", include_str!("../templates/haproxy/haproxy.cfg.ctmpl")),
-    ("keepalived/keepalived.conf.ctmpl", include_str!("../templates/keepalived/keepalived.conf.ctmpl")),
-    ("supervisord/supervisord.conf", include_str!("../templates/supervisord/supervisord.conf")),
-    ("zookeeper/zoo.cfg", include_str!("../templates/zookeeper/zoo.cfg")),
-    ("zookeeper/myid", include_str!("../templates/zookeeper/myid")),
-    ("fabio/fabio.properties", include_str!("../templates/fabio/fabio.properties")),
+    (
+        "docker-compose.yml",
+        include_str!("../templates/docker-compose.yml"),
+    ),
+    (
+        "haproxy/haproxy.cfg",
+        include_str!("../templates/haproxy/haproxy.cfg"),
+    ),
+    (
+        "haproxy/haproxy.cfg.ctmpl",
+        include_str!("../templates/haproxy/haproxy.cfg.ctmpl"),
+    ),
+    (
+        "keepalived/keepalived.conf.ctmpl",
+        include_str!("../templates/keepalived/keepalived.conf.ctmpl"),
+    ),
+    (
+        "supervisord/supervisord.conf",
+        include_str!("../templates/supervisord/supervisord.conf"),
+    ),
+    (
+        "zookeeper/zoo.cfg",
+        include_str!("../templates/zookeeper/zoo.cfg"),
+    ),
+    (
+        "zookeeper/myid",
+        include_str!("../templates/zookeeper/myid"),
+    ),
+    (
+        "fabio/fabio.properties",
+        include_str!("../templates/fabio/fabio.properties"),
+    ),
 ];
 
 /// A file rendered under `generated/`: its template, when the host needs
@@ -116,29 +140,95 @@ const fn program(
 
 fn programs() -> Vec<Program> {
     vec![
-        program("dnsmasq", 2, "/usr/sbin/dnsmasq %(ENV_DNSMASQ_APP_PARAMS)s", "START_DNSMASQ", "root"),
-        program("consul", 4, "/opt/consul/consul %(ENV_CONSUL_APP_PARAMS)s", "START_CONSUL", "consul"),
-        program("zookeeper", 8, "/opt/zkStart.sh %(ENV_ZOOKEEPER_APP_PARAMS)s", "START_ZOOKEEPER", "zookeeper"),
+        program(
+            "dnsmasq",
+            2,
+            "/usr/sbin/dnsmasq %(ENV_DNSMASQ_APP_PARAMS)s",
+            "START_DNSMASQ",
+            "root",
+        ),
+        program(
+            "consul",
+            4,
+            "/opt/consul/consul %(ENV_CONSUL_APP_PARAMS)s",
+            "START_CONSUL",
+            "consul",
+        ),
+        program(
+            "zookeeper",
+            8,
+            "/opt/zkStart.sh %(ENV_ZOOKEEPER_APP_PARAMS)s",
+            "START_ZOOKEEPER",
+            "zookeeper",
+        ),
         Program {
             directory: Some("/opt/consul-template"),
-            ..program("consul-template", 16, "/opt/consul-template/consul-template.sh", "START_CONSUL_TEMPLATE", "root")
+            ..program(
+                "consul-template",
+                16,
+                "/opt/consul-template/consul-template.sh",
+                "START_CONSUL_TEMPLATE",
+                "root",
+            )
         },
         Program {
             directory: Some("/opt/fabio"),
-            ..program("fabio", 16, "fabio %(ENV_FABIO_APP_PARAMS)s", "START_FABIO", "fabio")
+            ..program(
+                "fabio",
+                16,
+                "fabio %(ENV_FABIO_APP_PARAMS)s",
+                "START_FABIO",
+                "fabio",
+            )
         },
-        program("mesos-master", 32, "mesos-master %(ENV_MESOS_MASTER_APP_PARAMS)s", "START_MESOS_MASTER", "root"),
-        program("marathon", 64, "marathon %(ENV_MARATHON_APP_PARAMS)s", "START_MARATHON", "marathon"),
-        program("chronos", 96, "chronos run_jar %(ENV_CHRONOS_APP_PARAMS)s", "START_CHRONOS", "root"),
+        program(
+            "mesos-master",
+            32,
+            "mesos-master %(ENV_MESOS_MASTER_APP_PARAMS)s",
+            "START_MESOS_MASTER",
+            "root",
+        ),
+        program(
+            "marathon",
+            64,
+            "marathon %(ENV_MARATHON_APP_PARAMS)s",
+            "START_MARATHON",
+            "marathon",
+        ),
+        program(
+            "chronos",
+            96,
+            "chronos run_jar %(ENV_CHRONOS_APP_PARAMS)s",
+            "START_CHRONOS",
+            "root",
+        ),
         Program {
             extra: &["stopsignal=USR1"],
-            ..program("mesos-slave", 128, "mesos-slave %(ENV_MESOS_SLAVE_APP_PARAMS)s", "START_MESOS_SLAVE", "root")
+            ..program(
+                "mesos-slave",
+                128,
+                "mesos-slave %(ENV_MESOS_SLAVE_APP_PARAMS)s",
+                "START_MESOS_SLAVE",
+                "root",
+            )
         },
         Program {
             extra: &["startretries=100", "stopwaitsecs=30"],
-            ..program("registrator", 256, "registrator %(ENV_REGISTRATOR_APP_PARAMS)s", "START_REGISTRATOR", "root")
+            ..program(
+                "registrator",
+                256,
+                "registrator %(ENV_REGISTRATOR_APP_PARAMS)s",
+                "START_REGISTRATOR",
+                "root",
+            )
         },
-        program("netdata", 512, "/opt/netdata/usr/sbin/netdata %(ENV_NETDATA_APP_PARAMS)s", "START_NETDATA", "root"),
+        program(
+            "netdata",
+            512,
+            "/opt/netdata/usr/sbin/netdata %(ENV_NETDATA_APP_PARAMS)s",
+            "START_NETDATA",
+            "root",
+        ),
     ]
 }
 
@@ -279,14 +369,19 @@ fn model(s: &Settings, generated: &[&Generated]) -> Result<Model> {
     for name in ["localhost", "127.0.0.1"]
         .into_iter()
         .map(String::from)
-        .chain(["HOSTNAME", "FQDN", "HOST_IP"].iter().map(|n| s.text(n).to_ascii_lowercase()))
+        .chain(
+            ["HOSTNAME", "FQDN", "HOST_IP"]
+                .iter()
+                .map(|n| s.text(n).to_ascii_lowercase()),
+        )
     {
         if !own_names.contains(&name) {
             own_names.push(name);
         }
     }
 
-    let (supervisor_user, supervisor_password) = (s.text("SUPERVISOR_USER"), s.text("SUPERVISOR_PASSWORD"));
+    let (supervisor_user, supervisor_password) =
+        (s.text("SUPERVISOR_USER"), s.text("SUPERVISOR_PASSWORD"));
     if supervisor_user.is_empty() != supervisor_password.is_empty() {
         let (set, unset) = if supervisor_user.is_empty() {
             ("SUPERVISOR_PASSWORD", "SUPERVISOR_USER")
@@ -304,7 +399,10 @@ fn model(s: &Settings, generated: &[&Generated]) -> Result<Model> {
             Value::Hosts(hosts) => hosts
                 .iter()
                 .enumerate()
-                .map(|(i, h)| ZookeeperServer { id: i + 1, host: h.host.clone() })
+                .map(|(i, h)| ZookeeperServer {
+                    id: i + 1,
+                    host: h.host.clone(),
+                })
                 .collect(),
             _ => Vec::new(),
         },
@@ -312,7 +410,9 @@ fn model(s: &Settings, generated: &[&Generated]) -> Result<Model> {
     };
 
     Ok(Model {
-        v: s.iter().map(|(name, r)| (name, r.value.to_string())).collect(),
+        v: s.iter()
+            .map(|(name, r)| (name, r.value.to_string()))
+            .collect(),
         image: s.text("PANTERAS_DOCKER_IMAGE"),
         restart: s.text("PANTERAS_RESTART"),
         expose,
@@ -346,7 +446,11 @@ pub fn render(settings: &Settings, overrides: Option<&Path>) -> Result<Vec<Rende
     let wanted = std::iter::once("docker-compose.yml").chain(generated.iter().map(|g| g.template));
     let mut files = Vec::new();
     for name in wanted {
-        let tera = if name.ends_with(".ctmpl") { &mut ctmpl } else { &mut plain };
+        let tera = if name.ends_with(".ctmpl") {
+            &mut ctmpl
+        } else {
+            &mut plain
+        };
         let (source, origin) = template_source(name, overrides)?;
         tera.add_raw_template(name, &source)
             .map_err(|e| anyhow!("{origin}: {}", error_chain(&e)))?;
@@ -358,7 +462,10 @@ pub fn render(settings: &Settings, overrides: Option<&Path>) -> Result<Vec<Rende
         } else {
             Path::new(GENERATED_DIR).join(name)
         };
-        files.push(RenderedFile { path, content: ensure_newline(content) });
+        files.push(RenderedFile {
+            path,
+            content: ensure_newline(content),
+        });
     }
     Ok(files)
 }

@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 use common::Host;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// The tools this file needs, or None (outside CI) to skip.
@@ -27,9 +29,19 @@ fn tools(test: &str) -> Option<PathBuf> {
 
 /// Generates, renders the template with `catalog`, applies the reload
 /// substitution and returns the final configuration text.
-fn final_config(host: &Host, args: &[&str], render: &Path, catalog: &Path, ports: (u16, u16)) -> String {
+fn final_config(
+    host: &Host,
+    args: &[&str],
+    render: &Path,
+    catalog: &Path,
+    ports: (u16, u16),
+) -> String {
     host.compose(args);
-    let rendered = common::render_ctmpl(render, &host.generated("haproxy/haproxy.cfg.ctmpl"), catalog);
+    let rendered = common::render_ctmpl(
+        render,
+        &host.generated("haproxy/haproxy.cfg.ctmpl"),
+        catalog,
+    );
     let expected = rendered
         .replace("${PORT_HTTP}", &ports.0.to_string())
         .replace("${PORT_STATS}", &ports.1.to_string());
@@ -44,13 +56,28 @@ fn self_signed_certificate(dir: &Path) -> PathBuf {
     let key = dir.join("key.pem");
     let cert = dir.join("cert.pem");
     let out = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=panteras-test", "-keyout"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=panteras-test",
+            "-keyout",
+        ])
         .arg(&key)
         .arg("-out")
         .arg(&cert)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let pem = dir.join("haproxy.pem");
     let both = std::fs::read_to_string(&cert).unwrap() + &std::fs::read_to_string(&key).unwrap();
     std::fs::write(&pem, both).unwrap();
@@ -69,14 +96,38 @@ fn haproxy_check_accepts_every_fixture_for_every_option() {
     let cert_opts = format!("HAPROXY_CERT_OPTS=ssl crt {}", pem.display());
     let options: Vec<Vec<String>> = vec![
         vec![],
-        vec!["--role".into(), "slave".into(), "--set".into(), "HAPROXY_SSL=true".into(), "--set".into(), cert_opts],
-        vec!["--set".into(), "HAPROXY_ADD_DOMAIN=.apps.example.com".into()],
+        vec![
+            "--role".into(),
+            "slave".into(),
+            "--set".into(),
+            "HAPROXY_SSL=true".into(),
+            "--set".into(),
+            cert_opts,
+        ],
+        vec![
+            "--set".into(),
+            "HAPROXY_ADD_DOMAIN=.apps.example.com".into(),
+        ],
         vec!["--set".into(), "HAPROXY_STATS_AUTH=admin:s3cr3t!".into()],
-        vec!["--listen-ip".into(), "127.0.0.1".into(), "--set".into(), "HAPROXY_MAXCONN=2000".into()],
-        vec!["--set".into(), "CONSUL_DOMAIN=Example.Internal".into(), "--set".into(), "KEEPALIVED_VIP=10.0.0.100".into()],
+        vec![
+            "--listen-ip".into(),
+            "127.0.0.1".into(),
+            "--set".into(),
+            "HAPROXY_MAXCONN=2000".into(),
+        ],
+        vec![
+            "--set".into(),
+            "CONSUL_DOMAIN=Example.Internal".into(),
+            "--set".into(),
+            "KEEPALIVED_VIP=10.0.0.100".into(),
+        ],
     ];
     for args in &options {
-        for catalog in ["catalog-cluster.json", "catalog-empty.json", "catalog-hostile.json"] {
+        for catalog in [
+            "catalog-cluster.json",
+            "catalog-empty.json",
+            "catalog-hostile.json",
+        ] {
             let host = Host::new();
             let mut all = vec!["--ip", "10.0.0.9"];
             all.extend(args.iter().map(String::as_str));
@@ -94,25 +145,67 @@ fn haproxy_check_accepts_every_fixture_for_every_option() {
 
 #[test]
 fn ctmpl_render_of_the_cluster_fixture() {
-    let Some(render) = tools("ctmpl_render_of_the_cluster_fixture") else { return };
-    let host = Host::new().env("HOSTNAME", "slave-1").env("FQDN", "slave-1.example.com");
-    let args = ["--ip", "10.0.1.1", "--role", "slave", "--set", "HAPROXY_ADD_DOMAIN=.apps.example.com"];
-    let config = final_config(&host, &args, &render, &fixture("catalog-cluster.json"), (8550, 8551));
+    let Some(render) = tools("ctmpl_render_of_the_cluster_fixture") else {
+        return;
+    };
+    let host = Host::new()
+        .env("HOSTNAME", "slave-1")
+        .env("FQDN", "slave-1.example.com");
+    let args = [
+        "--ip",
+        "10.0.1.1",
+        "--role",
+        "slave",
+        "--set",
+        "HAPROXY_ADD_DOMAIN=.apps.example.com",
+    ];
+    let config = final_config(
+        &host,
+        &args,
+        &render,
+        &fixture("catalog-cluster.json"),
+        (8550, 8551),
+    );
     let frontend = &config[config.find("frontend http-in").unwrap()..];
     insta::assert_snapshot!(frontend);
 }
 
 #[test]
 fn ctmpl_render_leaves_out_what_haproxy_or_the_shell_could_not_take() {
-    let Some(render) = tools("ctmpl_render_leaves_out") else { return };
+    let Some(render) = tools("ctmpl_render_leaves_out") else {
+        return;
+    };
     let host = Host::new();
-    let config = final_config(&host, &["--ip", "10.0.0.9"], &render, &fixture("catalog-hostile.json"), (8550, 8551));
+    let config = final_config(
+        &host,
+        &["--ip", "10.0.0.9"],
+        &render,
+        &fixture("catalog-hostile.json"),
+        (8550, 8551),
+    );
     let frontend = &config[config.find("frontend http-in").unwrap()..];
     insta::assert_snapshot!(frontend);
     assert!(config.contains("backend backend_fine"));
     assert!(config.contains("server 10.0.1.3:8007 10.0.1.3:8007 maxconn 128 weight 100 check"));
-    assert_eq!(config.lines().filter(|l| *l == "backend backend_panteras").count(), 1);
-    for absent in ["bad", "dollar", "spaced", "1.2.3.4", "unresolvable", "300.1.2.3", "reboot", "DELETE", "9999999", "weight 999"] {
+    assert_eq!(
+        config
+            .lines()
+            .filter(|l| *l == "backend backend_panteras")
+            .count(),
+        1
+    );
+    for absent in [
+        "bad",
+        "dollar",
+        "spaced",
+        "1.2.3.4",
+        "unresolvable",
+        "300.1.2.3",
+        "reboot",
+        "DELETE",
+        "9999999",
+        "weight 999",
+    ] {
         assert!(!config.contains(absent), "{absent} reached the file");
     }
 }
@@ -155,7 +248,9 @@ fn tcp_backend() -> u16 {
                 let mut reader = BufReader::new(stream);
                 let mut line = String::new();
                 if reader.read_line(&mut line).is_ok() && !line.is_empty() {
-                    let _ = reader.into_inner().write_all(format!("echo {line}").as_bytes());
+                    let _ = reader
+                        .into_inner()
+                        .write_all(format!("echo {line}").as_bytes());
                 }
             });
         }
@@ -166,14 +261,23 @@ fn tcp_backend() -> u16 {
 /// One HTTP/1.1 request through HAProxy: (status, body).
 fn get(port: u16, host: &str, path: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
     stream.set_nodelay(true).unwrap();
     let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
-    let status = response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     (status, body)
 }
 
@@ -189,7 +293,9 @@ impl Drop for Running {
 
 #[test]
 fn real_haproxy_routes_traffic_by_host_path_weight_and_tcp() {
-    let Some(render) = tools("real_haproxy_routes_traffic") else { return };
+    let Some(render) = tools("real_haproxy_routes_traffic") else {
+        return;
+    };
     let web_1 = http_backend("web-1");
     let web_2 = http_backend("web-2");
     let canary = http_backend("web-canary");
@@ -214,9 +320,20 @@ fn real_haproxy_routes_traffic_by_host_path_weight_and_tcp() {
     let catalog_path = dir.path().join("catalog.json");
     std::fs::write(&catalog_path, catalog.to_string()).unwrap();
 
-    let host = Host::new().env("HOSTNAME", "node-1").env("FQDN", "node-1.example.com");
+    let host = Host::new()
+        .env("HOSTNAME", "node-1")
+        .env("FQDN", "node-1.example.com");
     // A modest maxconn: the default needs more file descriptors than a test sandbox may allow.
-    let args = ["--ip", "10.11.12.13", "--listen-ip", "127.0.0.1", "--set", "HAPROXY_ADD_DOMAIN=.apps.example.com", "--set", "HAPROXY_MAXCONN=2000"];
+    let args = [
+        "--ip",
+        "10.11.12.13",
+        "--listen-ip",
+        "127.0.0.1",
+        "--set",
+        "HAPROXY_ADD_DOMAIN=.apps.example.com",
+        "--set",
+        "HAPROXY_MAXCONN=2000",
+    ];
     let (http, stats) = (common::free_port(), common::free_port());
     let config = final_config(&host, &args, &render, &catalog_path, (http, stats));
     let path = common::haproxy_file(dir.path(), &config);
@@ -272,7 +389,9 @@ fn real_haproxy_routes_traffic_by_host_path_weight_and_tcp() {
 
     // The TCP listener forwards to the service.
     let mut stream = TcpStream::connect(("127.0.0.1", tcp_port)).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
     stream.write_all(b"ping\n").unwrap();
     stream.shutdown(Shutdown::Write).unwrap();
     let mut reply = String::new();
@@ -288,9 +407,19 @@ fn real_haproxy_routes_traffic_by_host_path_weight_and_tcp() {
     }
 
     // The host's own names get the PanteraS page.
-    for name in ["localhost", "127.0.0.1", "node-1", "NODE-1.example.com", "10.11.12.13"] {
+    for name in [
+        "localhost",
+        "127.0.0.1",
+        "node-1",
+        "NODE-1.example.com",
+        "10.11.12.13",
+    ] {
         let (status, body) = get(http, name, "/");
-        assert_eq!((status, body.as_str()), (200, "this is a PanteraS host\n"), "{name}");
+        assert_eq!(
+            (status, body.as_str()),
+            (200, "this is a PanteraS host\n"),
+            "{name}"
+        );
     }
 
     // The statistics page listens on its own port.

@@ -372,7 +372,12 @@ pub fn haproxy_file(dir: &Path, config: &str) -> PathBuf {
 
 /// `haproxy -c` accepts the file.
 pub fn haproxy_check(path: &Path) {
-    let out = Command::new("haproxy").arg("-c").arg("-f").arg(path).output().unwrap();
+    let out = Command::new("haproxy")
+        .arg("-c")
+        .arg("-f")
+        .arg(path)
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "haproxy -c refused {}:\n{}{}\n{}",
@@ -385,7 +390,11 @@ pub fn haproxy_check(path: &Path) {
 
 /// A free TCP port on 127.0.0.1 (released before it is used).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Runs `args` with the compose environment of `compose` exported.

@@ -36,7 +36,11 @@ options.process_config(do_usage=False)
 by_uid = {uid: name for name, uid in users.items()}
 
 programs = {}
+listeners = []
 for group in options.process_group_configs:
+    if isinstance(group, supervisor.options.EventListenerPoolConfig):
+        listeners.append(group.name)
+        continue
     for process in group.process_configs:
         programs[process.name] = {
             "command": process.command,
@@ -57,4 +61,4 @@ servers = [
     }
     for server in options.configroot.supervisord.server_configs
 ]
-print(json.dumps({"programs": programs, "servers": servers}, indent=1, sort_keys=True))
+print(json.dumps({"programs": programs, "listeners": listeners, "servers": servers}, indent=1, sort_keys=True))
