@@ -9,15 +9,42 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Parser, Debug)]
 #[command(name = "panteras", version, propagate_version = true)]
 pub struct Cli {
+    /// Print only data and errors: no progress lines, no warnings.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Write docker-compose.yml for this host from restricted/.
+    /// Write docker-compose.yml and the daemons' files for this host.
     #[command(after_long_help = generate_help())]
     Generate(GenerateArgs),
+    /// Report every problem of this host's settings, with where each value came from.
+    #[command(after_long_help = CHECK_HELP)]
+    Check(CheckArgs),
+    /// Print every variable with its final value and where it came from.
+    #[command(after_long_help = CONFIG_HELP)]
+    Config(ConfigArgs),
+    /// Print a shell completion script.
+    #[command(after_long_help = COMPLETIONS_HELP)]
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the manual page (roff).
+    #[command(after_long_help = MAN_HELP)]
+    Man,
+}
+
+/// Shells with completion scripts.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 /// The role of the host; sets MASTER and SLAVE.
@@ -31,14 +58,13 @@ pub enum Role {
     Slave,
 }
 
-#[derive(Args, Debug)]
-pub struct GenerateArgs {
+/// Where this host's values come from: shared by every subcommand that
+/// resolves settings.
+#[derive(Args, Debug, Clone)]
+pub struct InputArgs {
     /// Directory that holds restricted/.
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
-    /// Directory to write to [default: --dir].
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
     /// The role of this host (sets MASTER and SLAVE).
     #[arg(long, value_enum)]
     pub role: Option<Role>,
@@ -51,6 +77,23 @@ pub struct GenerateArgs {
     /// Set any variable; wins over every file and the environment.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Host-wide settings read before restricted/.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "PANTERAS_DEFAULTS",
+        default_value = "/etc/default/panteras"
+    )]
+    pub defaults_file: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Directory to write to [default: --dir].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     /// Print the files that would be written; write nothing.
     #[arg(long, conflicts_with_all = ["diff", "check"])]
     pub dry_run: bool,
@@ -63,28 +106,70 @@ pub struct GenerateArgs {
     /// Directory whose templates replace the built-in ones of the same name.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
-    /// Host-wide settings read before restricted/.
-    #[arg(
-        long,
-        value_name = "FILE",
-        env = "PANTERAS_DEFAULTS",
-        default_value = "/etc/default/panteras"
-    )]
-    pub defaults_file: PathBuf,
 }
 
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Count warnings as errors.
+    #[arg(long)]
+    pub strict: bool,
+    /// Also check that the ports the started daemons need are free on LISTEN_IP.
+    #[arg(long)]
+    pub ports: bool,
+}
+
+/// Output formats of `config`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// A readable table.
+    Text,
+    /// An array of {"name", "value", "source"} objects.
+    Json,
+    /// KEY='value' lines a shell (or the old generate_yml.sh) can source.
+    Env,
+}
+
+#[derive(Args, Debug)]
+pub struct ConfigArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+const CHECK_HELP: &str = "Examples:
+  panteras check                  # errors and warnings for this host
+  panteras check --strict --ports # warnings fail too; test the ports
+
+Exit status: 0 no errors, 1 errors (or warnings with --strict).";
+
+const CONFIG_HELP: &str = "Examples:
+  panteras config
+  panteras config --format json | jq '.[] | select(.source != \"default\")'
+  panteras config --format env > restricted/resolved";
+
+const COMPLETIONS_HELP: &str = "Examples:
+  panteras completions bash > /etc/bash_completion.d/panteras
+  panteras completions zsh > \"${fpath[1]}/_panteras\"
+  panteras completions fish > ~/.config/fish/completions/panteras.fish";
+
+const MAN_HELP: &str = "Example:
+  panteras man > /usr/local/share/man/man1/panteras.1";
+
 fn generate_help() -> String {
-    let names: Vec<&str> = crate::vars::VARS.iter().map(|v| v.name).collect();
     let mut lines = String::new();
     let mut line = String::from(" ");
-    for name in names {
-        if line.len() + name.len() > 78 {
+    for var in crate::vars::VARS {
+        if line.len() + var.name.len() > 78 {
             lines.push_str(&line);
             lines.push('\n');
             line = String::from(" ");
         }
         line.push(' ');
-        line.push_str(name);
+        line.push_str(var.name);
     }
     lines.push_str(&line);
     format!(
@@ -92,7 +177,7 @@ fn generate_help() -> String {
   panteras generate --ip 192.168.10.10 --out demo
   panteras generate --role master --set ZOOKEEPER_ID=2
   panteras generate --diff        # what would change on this host
-  panteras generate --check       # exit 1 when docker-compose.yml is stale
+  panteras generate --check       # exit 1 when a file is stale
 
 Values come from (later wins): defaults, the environment, the defaults file,
 restricted/common, restricted/host, restricted/overwrite, then flags.

@@ -224,7 +224,7 @@ pub fn find_ip(
     match usable.as_slice() {
         [ip] => Ok((
             *ip,
-            Source::Machine(format!("lookup of {hostname} in {}", answer.via)),
+            Source::Machine(format!("{hostname} in {}", answer.via)),
         )),
         [] if addrs.is_empty() => Err(format!(
             "IP is not set and HOSTNAME={hostname} has no IPv4 address in {}; {advice}",
@@ -311,7 +311,7 @@ pub mod tests {
     fn a_lookup_gives_the_one_address() {
         let (ip, source) = find_ip("box", "", &answering(&["10.0.0.5", "10.0.0.5"])).unwrap();
         assert_eq!(ip.to_string(), "10.0.0.5");
-        assert_eq!(source.to_string(), "lookup of box in /etc/hosts");
+        assert_eq!(source.to_string(), "lookup: box in /etc/hosts");
     }
 
     #[test]

@@ -41,7 +41,7 @@ impl fmt::Display for Source {
             Source::File { path, line } => write!(f, "{path}:{line}"),
             Source::Flag(flag) => write!(f, "flag {flag}"),
             Source::Derived(from) => write!(f, "derived from {from}"),
-            Source::Machine(how) => f.write_str(how),
+            Source::Machine(how) => write!(f, "lookup: {how}"),
         }
     }
 }
@@ -79,6 +79,8 @@ pub struct Inputs {
 #[derive(Default, Debug)]
 pub struct Layers {
     values: HashMap<String, Raw>,
+    /// Every name a file assigned, with where, in reading order.
+    assigned_in_files: Vec<(String, Source)>,
 }
 
 /// The files in `restricted/`, in the order they are read.
@@ -111,6 +113,11 @@ impl Layers {
     /// The value the layers left for `name`.
     pub fn get(&self, name: &str) -> Option<&Raw> {
         self.values.get(name)
+    }
+
+    /// Every name a file assigned, with where, in reading order.
+    pub fn assigned_in_files(&self) -> &[(String, Source)] {
+        &self.assigned_in_files
     }
 
     fn set(&mut self, name: &str, value: String, source: Source) {
@@ -149,6 +156,8 @@ impl Layers {
                 path: shown.to_string(),
                 line: a.line,
             };
+            self.assigned_in_files
+                .push((a.name.clone(), source.clone()));
             self.set(&a.name, a.value, source);
         }
         Ok(())

@@ -1,6 +1,7 @@
 //! panteras: generates the deployment of a PanteraS host from the same
 //! `restricted/` files as the old `generate_yml.sh`.
 
+pub mod check;
 pub mod cli;
 pub mod identity;
 pub mod layers;
@@ -9,40 +10,99 @@ pub mod params;
 pub mod render;
 pub mod settings;
 pub mod shell;
+pub mod show;
+pub mod term;
 pub mod values;
 pub mod vars;
 
+use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
+use clap::CommandFactory;
 
-use cli::{Cli, Command, GenerateArgs, Role};
+use check::{Finding, Severity};
+use cli::{CheckArgs, Cli, Command, ConfigArgs, GenerateArgs, InputArgs, Role, Shell};
 use identity::{RealSystem, System};
 use layers::{Flags, Inputs, Layers};
 use output::Mode;
 use settings::Settings;
 
-/// Runs a parsed command line; the exit code is 1 when `--check` finds drift.
+/// How much to say, and whether in colour.
+#[derive(Clone, Copy, Debug)]
+pub struct Ui {
+    pub quiet: bool,
+    pub colour: bool,
+}
+
+/// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    let system = RealSystem::default();
+    let ui = Ui {
+        quiet: cli.quiet,
+        colour: term::colour(),
+    };
     match cli.command {
-        Command::Generate(args) => generate(&args, &RealSystem::default()),
+        Command::Generate(args) => generate(&args, &system, ui),
+        Command::Check(args) => check(&args, &system, ui),
+        Command::Config(args) => config(&args, &system),
+        Command::Completions { shell } => completions(shell),
+        Command::Man => man(),
     }
 }
 
-/// Reads the layers, resolves, renders, then writes (or shows) the files.
-/// Nothing is written unless every step before it succeeded.
-pub fn generate(args: &GenerateArgs, system: &dyn System) -> Result<ExitCode> {
+/// Reads the layers and resolves this host's settings.
+pub fn resolve(input: &InputArgs, system: &dyn System) -> Result<(Layers, Settings)> {
     let inputs = Inputs {
         env: std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
             .collect(),
-        defaults_file: args.defaults_file.clone(),
-        dir: args.dir.clone(),
-        flags: flags(args),
+        defaults_file: input.defaults_file.clone(),
+        dir: input.dir.clone(),
+        flags: flags(input),
         machine_hostname: system.hostname(),
     };
     let layers = Layers::load(&inputs)?;
     let settings = Settings::resolve(&layers, system)?;
+    Ok((layers, settings))
+}
+
+/// Prints findings on stderr (warnings only unless quiet); returns the
+/// number of errors and of warnings.
+fn report(findings: &[Finding], ui: Ui) -> (usize, usize) {
+    let mut stderr = std::io::stderr().lock();
+    let (mut errors, mut warnings) = (0, 0);
+    for finding in findings {
+        let label = match finding.severity {
+            Severity::Error => {
+                errors += 1;
+                term::error_label(ui.colour)
+            }
+            Severity::Warning => {
+                warnings += 1;
+                if ui.quiet {
+                    continue;
+                }
+                term::warning_label(ui.colour)
+            }
+        };
+        let _ = writeln!(stderr, "{label} {finding}");
+    }
+    (errors, warnings)
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// Resolves, checks, renders, then writes (or shows) the files. Nothing is
+/// written unless every step before it succeeded.
+pub fn generate(args: &GenerateArgs, system: &dyn System, ui: Ui) -> Result<ExitCode> {
+    let (layers, settings) = resolve(&args.input, system)?;
+    let (errors, _) = report(&check::check(&settings, &layers), ui);
+    if errors > 0 {
+        bail!("{} above; nothing was written", plural(errors, "error"));
+    }
     let files = render::render(&settings, args.templates.as_deref())?;
     let mode = match (args.dry_run, args.diff, args.check) {
         (true, _, _) => Mode::DryRun,
@@ -51,8 +111,15 @@ pub fn generate(args: &GenerateArgs, system: &dyn System) -> Result<ExitCode> {
         (_, false, true) => Mode::Check,
         _ => Mode::Write,
     };
-    let out = args.out.as_ref().unwrap_or(&args.dir);
-    let changed = output::apply(out, &files, mode, &mut std::io::stdout().lock())?;
+    let out = args.out.as_ref().unwrap_or(&args.input.dir);
+    let mut stdout = std::io::stdout().lock();
+    let mut sink = std::io::sink();
+    let printer: &mut dyn Write = if ui.quiet && mode == Mode::Write {
+        &mut sink
+    } else {
+        &mut stdout
+    };
+    let changed = output::apply(out, &files, mode, printer)?;
     let drift = changed && matches!(mode, Mode::Check | Mode::DiffCheck);
     Ok(if drift {
         ExitCode::FAILURE
@@ -61,9 +128,61 @@ pub fn generate(args: &GenerateArgs, system: &dyn System) -> Result<ExitCode> {
     })
 }
 
-fn flags(args: &GenerateArgs) -> Flags {
+/// Reports every problem of this host's settings.
+pub fn check(args: &CheckArgs, system: &dyn System, ui: Ui) -> Result<ExitCode> {
+    let (layers, settings) = resolve(&args.input, system)?;
+    let mut findings = check::check(&settings, &layers);
+    if args.ports {
+        findings.extend(check::ports(&settings));
+        findings.sort_by_key(|f| f.severity);
+    }
+    let (errors, warnings) = report(&findings, ui);
+    if !ui.quiet {
+        println!(
+            "{}, {}",
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        );
+    }
+    let failed = errors > 0 || (args.strict && warnings > 0);
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Prints every variable with its value and source.
+pub fn config(args: &ConfigArgs, system: &dyn System) -> Result<ExitCode> {
+    let (_, settings) = resolve(&args.input, system)?;
+    let text = show::format(&settings, args.format)?;
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn completions(shell: Shell) -> Result<ExitCode> {
+    let shell = match shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+    };
+    clap_complete::generate(
+        shell,
+        &mut Cli::command(),
+        "panteras",
+        &mut std::io::stdout(),
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn man() -> Result<ExitCode> {
+    clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn flags(input: &InputArgs) -> Flags {
     let mut named = Vec::new();
-    if let Some(role) = args.role {
+    if let Some(role) = input.role {
         let (master, slave) = match role {
             Role::Standalone => ("true", "true"),
             Role::Master => ("true", "false"),
@@ -72,14 +191,14 @@ fn flags(args: &GenerateArgs) -> Flags {
         named.push(("MASTER", master.to_string(), "--role"));
         named.push(("SLAVE", slave.to_string(), "--role"));
     }
-    if let Some(ip) = &args.ip {
+    if let Some(ip) = &input.ip {
         named.push(("IP", ip.clone(), "--ip"));
     }
-    if let Some(ip) = &args.listen_ip {
+    if let Some(ip) = &input.listen_ip {
         named.push(("LISTEN_IP", ip.clone(), "--listen-ip"));
     }
     Flags {
         named,
-        set: args.set.clone(),
+        set: input.set.clone(),
     }
 }

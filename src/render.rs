@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result, anyhow, bail};
+use anyhow::{Context as _, Result, anyhow};
 use serde::Serialize;
 use tera::{Context, Delimiters, Kwargs, State, Tera};
 
@@ -382,17 +382,6 @@ fn model(s: &Settings, generated: &[&Generated]) -> Result<Model> {
 
     let (supervisor_user, supervisor_password) =
         (s.text("SUPERVISOR_USER"), s.text("SUPERVISOR_PASSWORD"));
-    if supervisor_user.is_empty() != supervisor_password.is_empty() {
-        let (set, unset) = if supervisor_user.is_empty() {
-            ("SUPERVISOR_PASSWORD", "SUPERVISOR_USER")
-        } else {
-            ("SUPERVISOR_USER", "SUPERVISOR_PASSWORD")
-        };
-        bail!(
-            "{set} ({}) is set but {unset} is not: the supervisord console needs both, or neither",
-            s.get(set).source
-        );
-    }
 
     let zookeeper_servers = match &s.get("ZOOKEEPER_ID").value {
         Value::Number(id) if *id > 0 => match &s.get("ZOOKEEPER_HOSTS").value {

@@ -54,6 +54,9 @@ impl Settings {
     /// not empty (the shell's `${VAR:-default}`), else the default.
     pub fn resolve(layers: &Layers, system: &dyn System) -> Result<Settings> {
         let mut done: Vec<Resolved> = Vec::with_capacity(VARS.len());
+        // Every problem is collected, so one run reports them all; a value
+        // derived from a refused one is left empty rather than reported again.
+        let mut problems: Vec<String> = Vec::new();
         for var in VARS {
             let scope = Scope { done: &done };
             let (text, source) = match machine_override(var.name, &scope) {
@@ -66,7 +69,13 @@ impl Settings {
                             (derive(&scope), Source::Derived(from.to_string()))
                         }
                         DefaultRule::Machine(_) => {
-                            machine_default(var.name, &scope, system).map_err(|e| anyhow!(e))?
+                            match machine_default(var.name, &scope, system) {
+                                Ok(pair) => pair,
+                                Err(problem) => {
+                                    problems.push(problem);
+                                    (String::new(), Source::Default)
+                                }
+                            }
                         }
                         DefaultRule::Unset => (String::new(), Source::Default),
                     },
@@ -75,13 +84,32 @@ impl Settings {
             let value = if text.is_empty() {
                 Value::Empty
             } else {
-                var.kind.parse(&text).map_err(|accepted| {
-                    anyhow!("{}={text:?} ({source}) is not valid: {accepted}", var.name)
-                })?
+                match var.kind.parse(&text) {
+                    Ok(value) => value,
+                    Err(accepted) => {
+                        let consequence =
+                            matches!(source, Source::Derived(_)) && !problems.is_empty();
+                        if !consequence {
+                            problems.push(format!(
+                                "{}={text:?} ({source}) is not valid: {accepted}",
+                                var.name
+                            ));
+                        }
+                        Value::Empty
+                    }
+                }
             };
             done.push(Resolved { value, source });
         }
-        Ok(Settings { values: done })
+        match problems.as_slice() {
+            [] => Ok(Settings { values: done }),
+            [one] => Err(anyhow!("{one}")),
+            many => Err(anyhow!(
+                "{} values are not valid:\n  {}",
+                many.len(),
+                many.join("\n  ")
+            )),
+        }
     }
 
     /// A variable's value and source.
@@ -175,12 +203,15 @@ mod tests {
     #[test]
     fn standalone_defaults_come_from_the_machine() {
         let s = settings(&[]).unwrap();
-        assert_eq!(shown(&s, "HOSTNAME"), "box (the machine's host name)");
+        assert_eq!(
+            shown(&s, "HOSTNAME"),
+            "box (lookup: the machine's host name)"
+        );
         assert_eq!(
             shown(&s, "FQDN"),
-            "box.example.com (the machine's fully qualified name)"
+            "box.example.com (lookup: the machine's fully qualified name)"
         );
-        assert_eq!(shown(&s, "IP"), "10.0.0.5 (lookup of box in /etc/hosts)");
+        assert_eq!(shown(&s, "IP"), "10.0.0.5 (lookup: box in /etc/hosts)");
         assert_eq!(
             shown(&s, "CONSUL_IP"),
             "10.0.0.5 (derived from LISTEN_IP when set, else IP)"
@@ -240,6 +271,22 @@ mod tests {
             "dev (derived from DOCKER_MACHINE_NAME)"
         );
         assert_eq!(shown(&s, "FQDN"), "dev (derived from DOCKER_MACHINE_NAME)");
+    }
+
+    #[test]
+    fn every_bad_value_is_reported_at_once_without_consequences() {
+        let err = settings(&[
+            ("MESOS_MASTER_QUORUM", "two"),
+            ("HOSTNAME", "bad_name"),
+            ("SLAVE", "yes"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("3 values are not valid:\n"), "{err}");
+        assert!(err.contains("HOSTNAME=\"bad_name\""), "{err}");
+        assert!(err.contains("SLAVE=\"yes\""), "{err}");
+        assert!(err.contains("MESOS_MASTER_QUORUM=\"two\""), "{err}");
+        assert!(!err.contains("ZOOKEEPER_HOSTS"), "{err}");
     }
 
     #[test]

@@ -228,7 +228,7 @@ fn supervisor_credentials_come_in_pairs() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("SUPERVISOR_USER (flag --set) is set but SUPERVISOR_PASSWORD is not"),
+        stderr.contains("error: SUPERVISOR_USER=ops (flag --set): SUPERVISOR_USER is set but SUPERVISOR_PASSWORD is not"),
         "{stderr}"
     );
     assert!(host.read("docker-compose.yml").is_none());

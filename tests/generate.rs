@@ -169,7 +169,7 @@ fn layering_of_files_and_environment() {
 fn references_and_the_blank_value_trick() {
     let host = Host::new()
         .env("BASE_IP", "10.0.0.1")
-        .file("common", "M1=master-1\nZOOKEEPER_HOSTS=\"$M1:2181,${M1}b:2181\"\n")
+        .file("common", "M1=master-1\nZOOKEEPER_HOSTS=\"$M1:2181,${M1}b:2181\"\nZOOKEEPER_ID=2\nMESOS_MASTER_QUORUM=2\n")
         .file(
             "host",
             "IP=$BASE_IP\nFQDN=\"$HOSTNAME.dc1.example.com\"\nCONSUL_MODE=' '\nDNSMASQ_ADDRESS=' '\nCONSUL_BOOTSTRAP=\nMARATHON_JAVA_OPTS=\n",

@@ -108,16 +108,10 @@ fn an_empty_value_in_a_later_layer_brings_the_default_back() {
 
 #[test]
 fn a_blank_value_switches_a_default_off() {
-    let host = Host::new().file(
-        "host",
-        "IP=10.0.0.1\nHAPROXY_SSL=true\nHAPROXY_CERT_OPTS=' '\n",
-    );
-    assert_eq!(value(&host, &[], "HAPROXY_CERT_OPTS"), "");
-    let host = Host::new().file("host", "IP=10.0.0.1\nHAPROXY_SSL=true\n");
-    assert_eq!(
-        value(&host, &[], "HAPROXY_CERT_OPTS"),
-        "ssl crt /etc/haproxy/haproxy.pem"
-    );
+    let host = Host::new().file("host", "IP=10.0.0.1\nDNSMASQ_ADDRESS=' '\n");
+    assert!(!value(&host, &[], "DNSMASQ_APP_PARAMS").contains("--address"));
+    let host = Host::new().file("host", "IP=10.0.0.1\n");
+    assert!(value(&host, &[], "DNSMASQ_APP_PARAMS").ends_with(" --address=/consul/10.0.0.1"));
 }
 
 #[test]

@@ -1,0 +1,441 @@
+//! Consistency checks across variables, run by `panteras check` and before
+//! `generate` writes anything: each finding names the variables involved,
+//! where their values came from, and a fix.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::net::{Ipv4Addr, TcpListener, UdpSocket};
+
+use crate::layers::Layers;
+use crate::settings::Settings;
+use crate::values::{HostPort, Value};
+use crate::vars;
+
+/// How bad a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One problem found in a host's settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub severity: Severity,
+    /// The variables involved, with their values and sources.
+    pub subject: String,
+    pub problem: String,
+    pub fix: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}\n  fix: {}", self.subject, self.problem, self.fix)
+    }
+}
+
+/// Variables older scripts read that the 0.3.x image no longer does.
+const DEPRECATED: [(&str, &str); 2] = [
+    (
+        "START_HAPROXY",
+        "HAProxy runs under consul-template; use START_CONSUL_TEMPLATE",
+    ),
+    (
+        "HAPROXY_RELOAD_COMMAND",
+        "the image's haproxy_reload.sh reloads HAProxy; remove it",
+    ),
+];
+
+/// `NAME=value (source)`.
+fn about(s: &Settings, name: &str) -> String {
+    let resolved = s.get(name);
+    format!("{name}={} ({})", resolved.value, resolved.source)
+}
+
+fn hosts(s: &Settings) -> &[HostPort] {
+    match &s.get("ZOOKEEPER_HOSTS").value {
+        Value::Hosts(hosts) => hosts,
+        _ => &[],
+    }
+}
+
+fn number(s: &Settings, name: &str) -> u32 {
+    match s.get(name).value {
+        Value::Number(n) => n,
+        _ => 0,
+    }
+}
+
+/// Every consistency problem of the settings, errors first.
+pub fn check(s: &Settings, layers: &Layers) -> Vec<Finding> {
+    let mut found = Vec::new();
+    zookeeper_id(s, &mut found);
+    quorum(s, &mut found);
+    consul_bootstrap(s, &mut found);
+    proxies(s, &mut found);
+    certificate(s, &mut found);
+    supervisor_credentials(s, &mut found);
+    even_masters(s, &mut found);
+    listen_ip(s, &mut found);
+    unknown_names(layers, &mut found);
+    found.sort_by_key(|f| f.severity);
+    found
+}
+
+fn error(subject: String, problem: String, fix: String) -> Finding {
+    Finding {
+        severity: Severity::Error,
+        subject,
+        problem,
+        fix,
+    }
+}
+
+fn warning(subject: String, problem: String, fix: String) -> Finding {
+    Finding {
+        severity: Severity::Warning,
+        subject,
+        problem,
+        fix,
+    }
+}
+
+/// The position (1-based) of this host in ZOOKEEPER_HOSTS, if it is there.
+fn own_position(s: &Settings) -> Option<usize> {
+    let names = ["HOSTNAME", "FQDN", "IP", "LISTEN_IP"].map(|n| s.text(n).to_ascii_lowercase());
+    hosts(s)
+        .iter()
+        .position(|h| names.contains(&h.host.to_ascii_lowercase()))
+        .map(|i| i + 1)
+}
+
+fn zookeeper_id(s: &Settings, found: &mut Vec<Finding>) {
+    if !s.flag("START_ZOOKEEPER") {
+        return;
+    }
+    let n = hosts(s).len();
+    let id = number(s, "ZOOKEEPER_ID") as usize;
+    let subject = format!(
+        "{} and {}",
+        about(s, "ZOOKEEPER_ID"),
+        about(s, "ZOOKEEPER_HOSTS")
+    );
+    let position = own_position(s);
+    let fix = match position {
+        Some(p) => format!("set ZOOKEEPER_ID={p}, this host's position in ZOOKEEPER_HOSTS"),
+        None => format!("set ZOOKEEPER_ID to this master's position in ZOOKEEPER_HOSTS (1 to {n})"),
+    };
+    if id == 0 && n > 1 {
+        found.push(error(
+            subject,
+            format!("ZOOKEEPER_ID=0 means a single-node ZooKeeper, but ZOOKEEPER_HOSTS lists {n} servers"),
+            fix,
+        ));
+    } else if id > n {
+        found.push(error(
+            subject,
+            format!("ZOOKEEPER_ID is outside 1..{n}, the entries of ZOOKEEPER_HOSTS"),
+            fix,
+        ));
+    } else if let Some(p) = position.filter(|&p| id != 0 && p != id) {
+        found.push(error(
+            subject,
+            format!("this host is entry {p} of ZOOKEEPER_HOSTS, not entry {id}"),
+            fix,
+        ));
+    }
+}
+
+fn quorum(s: &Settings, found: &mut Vec<Finding>) {
+    if !s.flag("START_MESOS_MASTER") {
+        return;
+    }
+    let n = hosts(s).len() as u32;
+    let q = number(s, "MESOS_MASTER_QUORUM");
+    if q <= n / 2 || q > n {
+        let majority = n / 2 + 1;
+        let problem = if q > n {
+            format!(
+                "a quorum of {q} can never be reached with {n} masters (the entries of ZOOKEEPER_HOSTS)"
+            )
+        } else {
+            format!(
+                "a quorum of {q} out of {n} masters (the entries of ZOOKEEPER_HOSTS) is not a majority: two halves of the cluster could each elect a leader (split brain)"
+            )
+        };
+        found.push(error(
+            format!(
+                "{} and {}",
+                about(s, "MESOS_MASTER_QUORUM"),
+                about(s, "ZOOKEEPER_HOSTS")
+            ),
+            problem,
+            format!("set MESOS_MASTER_QUORUM={majority}"),
+        ));
+    }
+}
+
+fn consul_bootstrap(s: &Settings, found: &mut Vec<Finding>) {
+    let params = s.text("CONSUL_APP_PARAMS");
+    let words: Vec<&str> = params.split_whitespace().collect();
+    if !s.flag("START_CONSUL") || !words.contains(&"-server") {
+        return;
+    }
+    let mut expect = None;
+    let mut joins = BTreeSet::new();
+    for (i, word) in words.iter().enumerate() {
+        let next = words.get(i + 1).copied();
+        if let Some(n) = word.strip_prefix("-bootstrap-expect=") {
+            expect = n.parse::<usize>().ok();
+        } else if *word == "-bootstrap-expect" {
+            expect = next.and_then(|n| n.parse().ok());
+        } else if let Some(target) = word
+            .strip_prefix("-join=")
+            .or_else(|| word.strip_prefix("-retry-join="))
+        {
+            joins.insert(target.to_ascii_lowercase());
+        } else if matches!(*word, "-join" | "-retry-join") {
+            joins.extend(next.map(str::to_ascii_lowercase));
+        }
+    }
+    let Some(expect) = expect else { return };
+    let own = ["HOSTNAME", "FQDN", "IP", "LISTEN_IP", "CONSUL_IP"]
+        .map(|n| s.text(n).to_ascii_lowercase());
+    let servers = joins.len() + usize::from(!joins.iter().any(|j| own.contains(j)));
+    if expect > servers {
+        let holder = [
+            "CONSUL_APP_PARAMS",
+            "CONSUL_PARAMS",
+            "CONSUL_HOSTS",
+            "CONSUL_BOOTSTRAP",
+        ]
+        .into_iter()
+        .filter(|n| s.text(n).contains("-bootstrap-expect"))
+        .max_by_key(|n| s.get(n).source.is_user())
+        .unwrap_or("CONSUL_BOOTSTRAP");
+        found.push(error(
+            about(s, holder),
+            format!(
+                "Consul waits for {expect} servers but can join only {servers} (this one and {} -join targets)",
+                joins.len()
+            ),
+            format!("add -join=<server> for every Consul server to CONSUL_HOSTS, or set -bootstrap-expect {servers}"),
+        ));
+    }
+}
+
+fn proxies(s: &Settings, found: &mut Vec<Finding>) {
+    if s.flag("START_FABIO") && s.flag("START_CONSUL_TEMPLATE") {
+        found.push(error(
+            format!(
+                "{} and {}",
+                about(s, "START_FABIO"),
+                about(s, "START_CONSUL_TEMPLATE")
+            ),
+            "Fabio and consul-template with HAProxy both want ports 80 and 81".into(),
+            "start one of them: set START_CONSUL_TEMPLATE=false to use Fabio".into(),
+        ));
+    }
+}
+
+fn certificate(s: &Settings, found: &mut Vec<Finding>) {
+    if !s.flag("HAPROXY_SSL") {
+        return;
+    }
+    let options = s.text("HAPROXY_CERT_OPTS");
+    let words: Vec<&str> = options.split_whitespace().collect();
+    let names_one = words.windows(2).any(|w| w[0] == "crt" && !w[1].is_empty());
+    if !names_one {
+        found.push(error(
+            format!("{} and {}", about(s, "HAPROXY_SSL"), about(s, "HAPROXY_CERT_OPTS")),
+            "TLS is on but the bind options name no certificate (`crt <file>`)".into(),
+            "set HAPROXY_CERT_OPTS=\"ssl crt /etc/haproxy/haproxy.pem\" (or leave it unset for that default)".into(),
+        ));
+    }
+}
+
+fn supervisor_credentials(s: &Settings, found: &mut Vec<Finding>) {
+    let user = !s.text("SUPERVISOR_USER").is_empty();
+    let password = !s.text("SUPERVISOR_PASSWORD").is_empty();
+    if user != password {
+        let (set, unset) = if user {
+            ("SUPERVISOR_USER", "SUPERVISOR_PASSWORD")
+        } else {
+            ("SUPERVISOR_PASSWORD", "SUPERVISOR_USER")
+        };
+        found.push(error(
+            about(s, set),
+            format!("{set} is set but {unset} is not: the supervisord console needs both"),
+            format!("set {unset} too, or neither"),
+        ));
+    } else if !password {
+        found.push(warning(
+            "SUPERVISOR_USER and SUPERVISOR_PASSWORD (unset)".into(),
+            format!(
+                "the supervisord console on {}:9000 asks for no password, and it starts and stops every daemon",
+                s.text("LISTEN_IP")
+            ),
+            "set SUPERVISOR_USER and SUPERVISOR_PASSWORD".into(),
+        ));
+    }
+}
+
+fn even_masters(s: &Settings, found: &mut Vec<Finding>) {
+    let n = hosts(s).len();
+    if s.flag("START_ZOOKEEPER") && n >= 2 && n % 2 == 0 {
+        found.push(warning(
+            about(s, "ZOOKEEPER_HOSTS"),
+            format!(
+                "{n} masters survive no more failures than {}: an even number only adds a machine that can fail",
+                n - 1
+            ),
+            format!("use an odd number of masters ({} or {})", n - 1, n + 1),
+        ));
+    }
+}
+
+fn listen_ip(s: &Settings, found: &mut Vec<Finding>) {
+    let Value::Ip(ip) = s.get("LISTEN_IP").value else {
+        return;
+    };
+    if ip == Ipv4Addr::UNSPECIFIED {
+        found.push(warning(
+            about(s, "LISTEN_IP"),
+            "ZooKeeper, Consul, Marathon, Mesos, Chronos and the supervisord console listen on every interface".into(),
+            "set LISTEN_IP to the address of the cluster's network".into(),
+        ));
+    } else if UdpSocket::bind((ip, 0)).is_err() {
+        found.push(warning(
+            about(s, "LISTEN_IP"),
+            format!("{ip} is not an address of this machine (fine if the files are generated for another one)"),
+            "set LISTEN_IP to one of this host's addresses".into(),
+        ));
+    }
+}
+
+fn unknown_names(layers: &Layers, found: &mut Vec<Finding>) {
+    for (name, source) in layers.assigned_in_files() {
+        if vars::find(name).is_some() {
+            continue;
+        }
+        if let Some((_, why)) = DEPRECATED.iter().find(|(old, _)| old == name) {
+            found.push(warning(
+                format!("{name} ({source})"),
+                "is no longer read by the 0.3.x image".into(),
+                (*why).into(),
+            ));
+            continue;
+        }
+        let (problem, fix) = match vars::closest(name) {
+            Some(known) => (
+                format!("is not a panteras variable; did you mean {known}?"),
+                format!("rename it to {known}"),
+            ),
+            None => (
+                "is not a panteras variable".into(),
+                "remove it, unless a later line refers to it as $NAME".into(),
+            ),
+        };
+        found.push(warning(format!("{name} ({source})"), problem, fix));
+    }
+}
+
+/// A port a started daemon needs.
+struct Port {
+    number: u16,
+    udp: bool,
+    what: &'static str,
+}
+
+const fn tcp(number: u16, what: &'static str) -> Port {
+    Port {
+        number,
+        udp: false,
+        what,
+    }
+}
+
+const fn udp(number: u16, what: &'static str) -> Port {
+    Port {
+        number,
+        udp: true,
+        what,
+    }
+}
+
+/// The ports of each daemon, by the variable that starts it.
+const PORTS: &[(&str, &[Port])] = &[
+    ("START_DNSMASQ", &[tcp(53, "dnsmasq"), udp(53, "dnsmasq")]),
+    (
+        "START_CONSUL",
+        &[
+            tcp(8300, "Consul server RPC"),
+            tcp(8301, "Consul LAN gossip"),
+            udp(8301, "Consul LAN gossip"),
+            tcp(8302, "Consul WAN gossip"),
+            udp(8302, "Consul WAN gossip"),
+            tcp(8400, "Consul CLI RPC"),
+            tcp(8500, "Consul HTTP"),
+            tcp(8600, "Consul DNS"),
+            udp(8600, "Consul DNS"),
+        ],
+    ),
+    (
+        "START_ZOOKEEPER",
+        &[
+            tcp(2181, "ZooKeeper clients"),
+            tcp(2888, "ZooKeeper peers"),
+            tcp(3888, "ZooKeeper election"),
+        ],
+    ),
+    ("START_MESOS_MASTER", &[tcp(5050, "Mesos master")]),
+    ("START_MARATHON", &[tcp(8080, "Marathon")]),
+    ("START_CHRONOS", &[tcp(4400, "Chronos")]),
+    ("START_MESOS_SLAVE", &[tcp(5051, "Mesos agent")]),
+    (
+        "START_CONSUL_TEMPLATE",
+        &[tcp(80, "HAProxy"), tcp(81, "HAProxy statistics")],
+    ),
+    ("START_FABIO", &[tcp(80, "Fabio"), tcp(81, "Fabio UI")]),
+    ("START_NETDATA", &[tcp(19999, "netdata")]),
+];
+
+/// The supervisord console, which always runs.
+const CONSOLE: Port = tcp(9000, "supervisord console");
+
+/// Tries to bind every port the started daemons need on LISTEN_IP.
+pub fn ports(s: &Settings) -> Vec<Finding> {
+    let Value::Ip(ip) = s.get("LISTEN_IP").value else {
+        return Vec::new();
+    };
+    let mut needed: Vec<&Port> = PORTS
+        .iter()
+        .filter(|(start, _)| s.flag(start))
+        .flat_map(|(_, ports)| ports.iter())
+        .collect();
+    needed.push(&CONSOLE);
+    let mut found = Vec::new();
+    for port in needed {
+        let result = if port.udp {
+            UdpSocket::bind((ip, port.number)).map(drop)
+        } else {
+            TcpListener::bind((ip, port.number)).map(drop)
+        };
+        let proto = if port.udp { "udp" } else { "tcp" };
+        let subject = format!("port {}/{proto} on {ip} ({})", port.number, port.what);
+        match result {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => found.push(error(
+                subject,
+                "is in use".into(),
+                "stop what listens there, or move it off LISTEN_IP".into(),
+            )),
+            Err(e) => found.push(warning(
+                subject,
+                format!("cannot be tested: {e}"),
+                "run the check as root on the host itself".into(),
+            )),
+        }
+    }
+    found
+}
