@@ -282,7 +282,7 @@ fn supervisor_credentials(s: &Settings, found: &mut Vec<Finding>) {
 
 fn even_masters(s: &Settings, found: &mut Vec<Finding>) {
     let n = hosts(s).len();
-    if s.flag("START_ZOOKEEPER") && n >= 2 && n % 2 == 0 {
+    if s.flag("START_ZOOKEEPER") && n >= 2 && n.is_multiple_of(2) {
         found.push(warning(
             about(s, "ZOOKEEPER_HOSTS"),
             format!(
@@ -414,28 +414,338 @@ pub fn ports(s: &Settings) -> Vec<Finding> {
         .flat_map(|(_, ports)| ports.iter())
         .collect();
     needed.push(&CONSOLE);
-    let mut found = Vec::new();
-    for port in needed {
-        let result = if port.udp {
-            UdpSocket::bind((ip, port.number)).map(drop)
-        } else {
-            TcpListener::bind((ip, port.number)).map(drop)
-        };
-        let proto = if port.udp { "udp" } else { "tcp" };
-        let subject = format!("port {}/{proto} on {ip} ({})", port.number, port.what);
-        match result {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => found.push(error(
-                subject,
-                "is in use".into(),
-                "stop what listens there, or move it off LISTEN_IP".into(),
-            )),
-            Err(e) => found.push(warning(
-                subject,
-                format!("cannot be tested: {e}"),
-                "run the check as root on the host itself".into(),
-            )),
-        }
+    needed
+        .into_iter()
+        .filter_map(|port| probe(ip, port))
+        .collect()
+}
+
+/// Binds `port` on `ip` and lets it go; a finding when that fails.
+fn probe(ip: Ipv4Addr, port: &Port) -> Option<Finding> {
+    let result = if port.udp {
+        UdpSocket::bind((ip, port.number)).map(drop)
+    } else {
+        TcpListener::bind((ip, port.number)).map(drop)
+    };
+    let proto = if port.udp { "udp" } else { "tcp" };
+    let subject = format!("port {}/{proto} on {ip} ({})", port.number, port.what);
+    match result {
+        Ok(()) => None,
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => Some(error(
+            subject,
+            "is in use".into(),
+            "stop what listens there, or move it off LISTEN_IP".into(),
+        )),
+        Err(e) => Some(warning(
+            subject,
+            format!("cannot be tested: {e}"),
+            "run the check as root on the host itself".into(),
+        )),
     }
-    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::Answer;
+    use crate::identity::tests::FakeSystem;
+    use crate::layers::{Flags, Inputs};
+
+    /// The findings for a host whose environment is `env` and whose
+    /// restricted/host holds `host_file`.
+    fn findings(env: &[(&str, &str)], host_file: &str) -> Vec<Finding> {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(tmp.path().join("restricted")).unwrap();
+        std::fs::write(tmp.path().join("restricted/host"), host_file).unwrap();
+        let inputs = Inputs {
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            defaults_file: tmp.path().join("none"),
+            dir: tmp.path().to_path_buf(),
+            flags: Flags::default(),
+            machine_hostname: Some("master-2".into()),
+        };
+        let system = FakeSystem {
+            hostname: Some("master-2".into()),
+            fqdn: None,
+            answer: Ok(Answer {
+                addrs: vec!["10.0.0.2".parse().unwrap()],
+                via: "/etc/hosts".into(),
+            }),
+        };
+        let layers = Layers::load(&inputs).unwrap();
+        let settings = Settings::resolve(&layers, &system).unwrap();
+        check(&settings, &layers)
+    }
+
+    const CLEAN: &[(&str, &str)] = &[
+        ("LISTEN_IP", "127.0.0.1"),
+        ("SUPERVISOR_USER", "ops"),
+        ("SUPERVISOR_PASSWORD", "secret"),
+    ];
+
+    fn with(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+        let mut env = CLEAN.to_vec();
+        env.extend_from_slice(extra);
+        env
+    }
+
+    fn problems(found: &[Finding], severity: Severity) -> Vec<String> {
+        found
+            .iter()
+            .filter(|f| f.severity == severity)
+            .map(|f| f.problem.clone())
+            .collect()
+    }
+
+    const THREE: (&str, &str) = (
+        "ZOOKEEPER_HOSTS",
+        "master-1:2181,master-2:2181,master-3:2181",
+    );
+
+    #[test]
+    fn a_consistent_master_has_no_findings() {
+        let env = with(&[
+            THREE,
+            ("ZOOKEEPER_ID", "2"),
+            ("MESOS_MASTER_QUORUM", "2"),
+            ("SLAVE", "false"),
+        ]);
+        let host =
+            "CONSUL_HOSTS=\"-bootstrap-expect 3 -join=master-1 -join=master-2 -join=master-3\"\n";
+        assert_eq!(findings(&env, host), vec![]);
+    }
+
+    #[test]
+    fn zookeeper_id_must_be_this_hosts_position() {
+        let base = [THREE, ("MESOS_MASTER_QUORUM", "2")];
+        let found = findings(&with(&[base[0], base[1], ("ZOOKEEPER_ID", "7")]), "");
+        assert_eq!(
+            problems(&found, Severity::Error),
+            ["ZOOKEEPER_ID is outside 1..3, the entries of ZOOKEEPER_HOSTS"]
+        );
+        assert_eq!(
+            found[0].fix,
+            "set ZOOKEEPER_ID=2, this host's position in ZOOKEEPER_HOSTS"
+        );
+        let found = findings(&with(&[base[0], base[1], ("ZOOKEEPER_ID", "1")]), "");
+        assert_eq!(
+            problems(&found, Severity::Error),
+            ["this host is entry 2 of ZOOKEEPER_HOSTS, not entry 1"]
+        );
+        let found = findings(&with(&[base[0], base[1]]), "");
+        assert_eq!(
+            problems(&found, Severity::Error),
+            ["ZOOKEEPER_ID=0 means a single-node ZooKeeper, but ZOOKEEPER_HOSTS lists 3 servers"]
+        );
+        // A slave starts no ZooKeeper, so its ZOOKEEPER_ID does not matter.
+        let found = findings(&with(&[base[0], ("MASTER", "false")]), "");
+        assert!(problems(&found, Severity::Error).is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn quorum_must_be_a_majority() {
+        for (q, ok) in [("1", false), ("2", true), ("3", true), ("4", false)] {
+            let found = findings(
+                &with(&[THREE, ("ZOOKEEPER_ID", "2"), ("MESOS_MASTER_QUORUM", q)]),
+                "",
+            );
+            assert_eq!(
+                problems(&found, Severity::Error).is_empty(),
+                ok,
+                "quorum {q}: {found:?}"
+            );
+        }
+        let found = findings(&with(&[THREE, ("ZOOKEEPER_ID", "2")]), "");
+        assert_eq!(found[0].fix, "set MESOS_MASTER_QUORUM=2");
+    }
+
+    #[test]
+    fn consul_cannot_expect_more_servers_than_it_joins() {
+        let found = findings(&with(&[("CONSUL_BOOTSTRAP", "-bootstrap-expect 3")]), "");
+        assert_eq!(
+            problems(&found, Severity::Error),
+            ["Consul waits for 3 servers but can join only 1 (this one and 0 -join targets)"]
+        );
+        assert!(
+            found[0]
+                .subject
+                .starts_with("CONSUL_BOOTSTRAP=-bootstrap-expect 3 (env)"),
+            "{}",
+            found[0].subject
+        );
+        let joined = findings(
+            &with(&[("CONSUL_HOSTS", "-bootstrap-expect=3 -join=a -retry-join b")]),
+            "",
+        );
+        assert!(problems(&joined, Severity::Error).is_empty(), "{joined:?}");
+        // A client never bootstraps.
+        let client = findings(
+            &with(&[
+                ("MASTER", "false"),
+                ("CONSUL_BOOTSTRAP", "-bootstrap-expect 3"),
+            ]),
+            "",
+        );
+        assert!(problems(&client, Severity::Error).is_empty(), "{client:?}");
+    }
+
+    #[test]
+    fn fabio_and_consul_template_exclude_each_other() {
+        let found = findings(&with(&[("START_FABIO", "true")]), "");
+        assert_eq!(
+            problems(&found, Severity::Error),
+            ["Fabio and consul-template with HAProxy both want ports 80 and 81"]
+        );
+        let found = findings(
+            &with(&[("START_FABIO", "true"), ("START_CONSUL_TEMPLATE", "false")]),
+            "",
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn tls_needs_a_certificate() {
+        let found = findings(
+            &with(&[("HAPROXY_SSL", "true"), ("HAPROXY_CERT_OPTS", "ssl")]),
+            "",
+        );
+        assert_eq!(
+            problems(&found, Severity::Error),
+            ["TLS is on but the bind options name no certificate (`crt <file>`)"]
+        );
+        let found = findings(
+            &with(&[("HAPROXY_SSL", "true"), ("HAPROXY_CERT_OPTS", " ")]),
+            "",
+        );
+        assert_eq!(problems(&found, Severity::Error).len(), 1);
+        assert!(findings(&with(&[("HAPROXY_SSL", "true")]), "").is_empty());
+    }
+
+    #[test]
+    fn supervisor_credentials_come_in_pairs_and_their_absence_is_a_warning() {
+        let found = findings(
+            &[("LISTEN_IP", "127.0.0.1"), ("SUPERVISOR_PASSWORD", "x")],
+            "",
+        );
+        assert_eq!(
+            problems(&found, Severity::Error),
+            [
+                "SUPERVISOR_PASSWORD is set but SUPERVISOR_USER is not: the supervisord console needs both"
+            ]
+        );
+        let found = findings(&[("LISTEN_IP", "127.0.0.1")], "");
+        assert_eq!(
+            problems(&found, Severity::Warning),
+            [
+                "the supervisord console on 127.0.0.1:9000 asks for no password, and it starts and stops every daemon"
+            ]
+        );
+    }
+
+    #[test]
+    fn even_numbers_of_masters_are_a_warning() {
+        let env = with(&[
+            ("ZOOKEEPER_HOSTS", "a:2181,b:2181,c:2181,d:2181"),
+            ("ZOOKEEPER_ID", "1"),
+            ("MESOS_MASTER_QUORUM", "3"),
+        ]);
+        let found = findings(&env, "");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].severity, Severity::Warning);
+        assert_eq!(found[0].fix, "use an odd number of masters (3 or 5)");
+    }
+
+    #[test]
+    fn listen_ip_everywhere_or_elsewhere_is_a_warning() {
+        let found = findings(
+            &[("SUPERVISOR_USER", "ops"), ("SUPERVISOR_PASSWORD", "x")],
+            "",
+        );
+        assert_eq!(
+            problems(&found, Severity::Warning),
+            [
+                "ZooKeeper, Consul, Marathon, Mesos, Chronos and the supervisord console listen on every interface"
+            ]
+        );
+        // 192.0.2.0/24 is reserved for documentation: no machine has it.
+        let found = findings(
+            &[
+                ("LISTEN_IP", "192.0.2.7"),
+                ("SUPERVISOR_USER", "ops"),
+                ("SUPERVISOR_PASSWORD", "x"),
+            ],
+            "",
+        );
+        assert_eq!(
+            problems(&found, Severity::Warning),
+            [
+                "192.0.2.7 is not an address of this machine (fine if the files are generated for another one)"
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_and_deprecated_names_in_files_are_warnings() {
+        let found = findings(
+            CLEAN,
+            "ZOOKEPER_HOSTS=a:2181\nSTART_HAPROXY=true\nMY_HELPER=x\n",
+        );
+        let shown: Vec<String> = found
+            .iter()
+            .map(|f| format!("{}: {}", f.subject, f.problem))
+            .collect();
+        assert_eq!(shown.len(), 3, "{shown:?}");
+        assert!(
+            shown[0].ends_with(":1): is not a panteras variable; did you mean ZOOKEEPER_HOSTS?"),
+            "{shown:?}"
+        );
+        assert!(
+            shown[1].starts_with("START_HAPROXY (")
+                && shown[1].ends_with("is no longer read by the 0.3.x image")
+        );
+        assert!(
+            shown[2].ends_with(":3): is not a panteras variable"),
+            "{shown:?}"
+        );
+        assert!(found.iter().all(|f| f.severity == Severity::Warning));
+    }
+
+    #[test]
+    fn ports_in_use_are_errors() {
+        let held = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = Port {
+            number: held.local_addr().unwrap().port(),
+            udp: false,
+            what: "test",
+        };
+        let found = probe(Ipv4Addr::LOCALHOST, &port).unwrap();
+        assert_eq!(found.severity, Severity::Error);
+        assert_eq!(
+            found.subject,
+            format!("port {}/tcp on 127.0.0.1 (test)", port.number)
+        );
+        assert_eq!(found.problem, "is in use");
+        drop(held);
+        assert_eq!(probe(Ipv4Addr::LOCALHOST, &port), None);
+    }
+
+    #[test]
+    fn ports_follow_the_started_daemons() {
+        let slave = findings(&with(&[("MASTER", "false")]), "");
+        assert!(slave.is_empty(), "{slave:?}");
+        let wanted = |started: &[&str]| -> Vec<u16> {
+            let mut numbers: Vec<u16> = PORTS
+                .iter()
+                .filter(|(start, _)| started.contains(start))
+                .flat_map(|(_, ports)| ports.iter().map(|p| p.number))
+                .collect();
+            numbers.dedup();
+            numbers
+        };
+        assert_eq!(wanted(&["START_ZOOKEEPER"]), [2181, 2888, 3888]);
+        assert_eq!(wanted(&["START_DNSMASQ"]), [53]);
+    }
 }

@@ -59,11 +59,17 @@ impl Host {
 
     /// `panteras generate --dir <host> ARGS` with only this host's environment.
     pub fn command(&self, args: &[&str]) -> Command {
+        self.subcommand("generate", args)
+    }
+
+    /// `panteras SUBCOMMAND ARGS` in the host directory, with only this
+    /// host's environment.
+    pub fn subcommand(&self, subcommand: &str, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_panteras"));
         cmd.env_clear()
             .env("PANTERAS_DEFAULTS", "etc-default-panteras")
             .current_dir(self.path())
-            .arg("generate")
+            .arg(subcommand)
             .args(args);
         for (k, v) in &self.env {
             cmd.env(k, v);
