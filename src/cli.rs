@@ -21,6 +21,9 @@ pub enum Command {
     /// Write docker-compose.yml and the daemons' files for this host.
     #[command(after_long_help = generate_help())]
     Generate(GenerateArgs),
+    /// Write the files of every host of a cluster described in one inventory.
+    #[command(after_long_help = CLUSTER_HELP)]
+    Cluster(ClusterArgs),
     /// Report every problem of this host's settings, with where each value came from.
     #[command(after_long_help = CHECK_HELP)]
     Check(CheckArgs),
@@ -94,6 +97,26 @@ pub struct GenerateArgs {
     /// Directory to write to [default: --dir].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// A cluster inventory and where to write its hosts.
+#[derive(Args, Debug)]
+pub struct ClusterArgs {
+    /// The inventory (YAML): name, datacenter, settings, masters, slaves.
+    #[arg(long, value_name = "FILE")]
+    pub inventory: PathBuf,
+    /// Directory that gets one directory per host.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// What to do with rendered files.
+#[derive(Args, Debug)]
+pub struct OutputArgs {
     /// Print the files that would be written; write nothing.
     #[arg(long, conflicts_with_all = ["diff", "check"])]
     pub dry_run: bool,
@@ -139,6 +162,16 @@ pub struct ConfigArgs {
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
 }
+
+const CLUSTER_HELP: &str = "Examples:
+  panteras cluster --inventory cluster.yaml --out hosts
+  panteras cluster --inventory cluster.yaml --out hosts --check   # CI drift check
+
+Every host gets DIR/<host>/restricted/host (shell assignments that panteras
+and generate_yml.sh both read), DIR/<host>/docker-compose.yml and
+DIR/<host>/generated/, exactly what `panteras generate` writes on that host
+from that restricted/host (with no other restricted/ file and an empty
+environment). Copy DIR/<host>/ to the host and run `docker compose up -d`.";
 
 const CHECK_HELP: &str = "Examples:
   panteras check                  # errors and warnings for this host

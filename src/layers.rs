@@ -130,6 +130,15 @@ impl Layers {
         }
     }
 
+    /// Layers made of one file's text alone: no environment, no flags.
+    /// `panteras cluster` renders hosts this way, from the restricted/host
+    /// it writes for each.
+    pub fn from_text(shown: &str, text: &str) -> Result<Layers> {
+        let mut layers = Layers::default();
+        layers.apply_text(shown, text, None)?;
+        Ok(layers)
+    }
+
     fn apply_file(&mut self, path: &Path, shown: &str, inputs: &Inputs) -> Result<()> {
         let text = match std::fs::read(path) {
             Ok(bytes) => String::from_utf8(bytes)
@@ -137,17 +146,26 @@ impl Layers {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(e).with_context(|| format!("cannot read {shown}")),
         };
+        self.apply_text(shown, &text, inputs.machine_hostname.as_deref())
+    }
+
+    fn apply_text(
+        &mut self,
+        shown: &str,
+        text: &str,
+        machine_hostname: Option<&str>,
+    ) -> Result<()> {
         let lookup = |name: &str| {
             self.values
                 .get(name)
                 .map(|raw| raw.value.clone())
                 .or_else(|| {
                     (name == "HOSTNAME")
-                        .then(|| inputs.machine_hostname.clone())
+                        .then(|| machine_hostname.map(String::from))
                         .flatten()
                 })
         };
-        let assignments = shell::parse(&text, &lookup).map_err(|e| {
+        let assignments = shell::parse(text, &lookup).map_err(|e| {
             let line_text = text.lines().nth(e.line - 1).unwrap_or("").trim_end();
             anyhow::anyhow!("{shown}:{}: {}\n  | {line_text}", e.line, e.message)
         })?;

@@ -4,6 +4,7 @@
 pub mod check;
 pub mod cli;
 pub mod identity;
+pub mod inventory;
 pub mod layers;
 pub mod output;
 pub mod params;
@@ -16,16 +17,21 @@ pub mod values;
 pub mod vars;
 
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use clap::CommandFactory;
 
 use check::{Finding, Severity};
-use cli::{CheckArgs, Cli, Command, ConfigArgs, GenerateArgs, InputArgs, Role, Shell};
+use cli::{
+    CheckArgs, Cli, ClusterArgs, Command, ConfigArgs, GenerateArgs, InputArgs, OutputArgs, Role,
+    Shell,
+};
 use identity::{RealSystem, System};
 use layers::{Flags, Inputs, Layers};
 use output::Mode;
+use render::RenderedFile;
 use settings::Settings;
 
 /// How much to say, and whether in colour.
@@ -44,6 +50,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     };
     match cli.command {
         Command::Generate(args) => generate(&args, &system, ui),
+        Command::Cluster(args) => cluster(&args, ui),
         Command::Check(args) => check(&args, &system, ui),
         Command::Config(args) => config(&args, &system),
         Command::Completions { shell } => completions(shell),
@@ -99,11 +106,18 @@ fn plural(n: usize, word: &str) -> String {
 /// written unless every step before it succeeded.
 pub fn generate(args: &GenerateArgs, system: &dyn System, ui: Ui) -> Result<ExitCode> {
     let (layers, settings) = resolve(&args.input, system)?;
-    let (errors, _) = report(&check::check(&settings, &layers), ui);
+    let (errors, _) = report(&check::check(&settings, &layers, true), ui);
     if errors > 0 {
         bail!("{} above; nothing was written", plural(errors, "error"));
     }
-    let files = render::render(&settings, args.templates.as_deref())?;
+    let mut files = render::render(&settings, args.output.templates.as_deref())?;
+    files.push(output::env_file(Path::new("")));
+    let out = args.out.as_ref().unwrap_or(&args.input.dir);
+    write_out(out, &files, &args.output, ui)
+}
+
+/// Writes (or shows, diffs, checks) rendered files under `out`.
+fn write_out(out: &Path, files: &[RenderedFile], args: &OutputArgs, ui: Ui) -> Result<ExitCode> {
     let mode = match (args.dry_run, args.diff, args.check) {
         (true, _, _) => Mode::DryRun,
         (_, true, true) => Mode::DiffCheck,
@@ -111,7 +125,6 @@ pub fn generate(args: &GenerateArgs, system: &dyn System, ui: Ui) -> Result<Exit
         (_, false, true) => Mode::Check,
         _ => Mode::Write,
     };
-    let out = args.out.as_ref().unwrap_or(&args.input.dir);
     let mut stdout = std::io::stdout().lock();
     let mut sink = std::io::sink();
     let printer: &mut dyn Write = if ui.quiet && mode == Mode::Write {
@@ -119,7 +132,7 @@ pub fn generate(args: &GenerateArgs, system: &dyn System, ui: Ui) -> Result<Exit
     } else {
         &mut stdout
     };
-    let changed = output::apply(out, &files, mode, printer)?;
+    let changed = output::apply(out, files, mode, printer)?;
     let drift = changed && matches!(mode, Mode::Check | Mode::DiffCheck);
     Ok(if drift {
         ExitCode::FAILURE
@@ -128,10 +141,61 @@ pub fn generate(args: &GenerateArgs, system: &dyn System, ui: Ui) -> Result<Exit
     })
 }
 
+/// Renders every host of an inventory; writes nothing when any host has
+/// an error. A warning shared by many hosts is said once.
+pub fn cluster(args: &ClusterArgs, ui: Ui) -> Result<ExitCode> {
+    let inventory = inventory::Inventory::read(&args.inventory)?;
+    let renderer = render::Renderer::new(args.output.templates.as_deref())?;
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    let mut warnings: Vec<(Finding, Vec<&str>)> = Vec::new();
+    for host in inventory.hosts() {
+        let (layers, settings) = host.resolve()?;
+        for finding in check::check(&settings, &layers, false) {
+            if finding.severity == Severity::Error {
+                let subject = format!("host {} ({}): {}", host.name, host.origin, finding.subject);
+                errors.push(Finding { subject, ..finding });
+            } else if let Some((_, hosts)) = warnings
+                .iter_mut()
+                .find(|(w, _)| (&w.problem, &w.fix) == (&finding.problem, &finding.fix))
+            {
+                hosts.push(&host.name);
+            } else {
+                warnings.push((finding, vec![&host.name]));
+            }
+        }
+        if errors.is_empty() {
+            files.extend(host.files(&renderer, &settings)?);
+        }
+    }
+    let warnings = warnings.into_iter().map(|(finding, hosts)| {
+        let listed = hosts.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+        let more = if hosts.len() > 3 {
+            format!(" and {} more", hosts.len() - 3)
+        } else {
+            String::new()
+        };
+        let which = if hosts.len() == 1 { "host" } else { "hosts" };
+        Finding {
+            subject: format!("{which} {listed}{more}: {}", finding.subject),
+            ..finding
+        }
+    });
+    let all: Vec<Finding> = errors.into_iter().chain(warnings).collect();
+    let (error_count, _) = report(&all, ui);
+    if error_count > 0 {
+        bail!(
+            "{} above; nothing was written",
+            plural(error_count, "error")
+        );
+    }
+    write_out(&args.out, &files, &args.output, ui)
+}
+
 /// Reports every problem of this host's settings.
 pub fn check(args: &CheckArgs, system: &dyn System, ui: Ui) -> Result<ExitCode> {
     let (layers, settings) = resolve(&args.input, system)?;
-    let mut findings = check::check(&settings, &layers);
+    let mut findings = check::check(&settings, &layers, true);
     if args.ports {
         findings.extend(check::ports(&settings));
         findings.sort_by_key(|f| f.severity);

@@ -1,13 +1,14 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use panteras::term;
 
 fn main() -> ExitCode {
     let cli = panteras::cli::Cli::parse();
     match panteras::run(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error}");
+            eprintln!("{} {error}", term::error_label(term::colour()));
             for cause in error.chain().skip(1) {
                 eprintln!("caused by: {cause}");
             }

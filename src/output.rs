@@ -29,6 +29,16 @@ pub enum Mode {
 /// The compose `env_file`: created empty when missing, never overwritten.
 pub const ENV_FILE: &str = "restricted/env";
 
+/// The compose `env_file` of a host directory (`prefix`, empty for the
+/// output directory itself).
+pub fn env_file(prefix: &Path) -> RenderedFile {
+    RenderedFile {
+        path: prefix.join(ENV_FILE),
+        content: String::new(),
+        keep_existing: true,
+    }
+}
+
 /// Applies `mode` to `files` under `out`, printing to `stdout`. Returns
 /// whether anything differs from the disk.
 pub fn apply(
@@ -41,9 +51,25 @@ pub fn apply(
     for file in files {
         let path = out.join(&file.path);
         let current = read_existing(&path)?;
+        let shown = file.path.display();
+        if file.keep_existing {
+            if current.is_none() {
+                changed = true;
+                match mode {
+                    Mode::Write => {
+                        write_atomic(&path, &file.content)?;
+                        writeln!(stdout, "created {shown} (empty)")?;
+                    }
+                    Mode::DryRun | Mode::Diff => {
+                        writeln!(stdout, "# would create {shown} (empty)")?
+                    }
+                    Mode::Check | Mode::DiffCheck => writeln!(stdout, "missing: {shown}")?,
+                }
+            }
+            continue;
+        }
         let differs = current.as_deref() != Some(file.content.as_str());
         changed |= differs;
-        let shown = file.path.display();
         match mode {
             Mode::Write if differs => {
                 write_atomic(&path, &file.content)?;
@@ -74,18 +100,6 @@ pub fn apply(
                     writeln!(stdout, "out of date: {shown}")?;
                 }
             }
-        }
-    }
-    let env_file = out.join(ENV_FILE);
-    if !env_file.exists() {
-        changed = true;
-        match mode {
-            Mode::Write => {
-                write_atomic(&env_file, "")?;
-                writeln!(stdout, "created {ENV_FILE} (empty)")?;
-            }
-            Mode::DryRun | Mode::Diff => writeln!(stdout, "# would create {ENV_FILE} (empty)")?,
-            Mode::Check | Mode::DiffCheck => writeln!(stdout, "missing: {ENV_FILE}")?,
         }
     }
     Ok(changed)
@@ -121,7 +135,6 @@ pub fn write_atomic(path: &Path, content: &str) -> Result<()> {
     tmp.as_file()
         .set_permissions(permissions)
         .with_context(context)?;
-    tmp.as_file().sync_all().with_context(context)?;
     tmp.persist(path)
         .map_err(|e| e.error)
         .with_context(context)?;
@@ -131,13 +144,12 @@ pub fn write_atomic(path: &Path, content: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
     fn file(content: &str) -> Vec<RenderedFile> {
-        vec![RenderedFile {
-            path: PathBuf::from("docker-compose.yml"),
-            content: content.into(),
-        }]
+        vec![
+            RenderedFile::new("docker-compose.yml", content.into()),
+            env_file(Path::new("")),
+        ]
     }
 
     fn run(out: &Path, content: &str, mode: Mode) -> (bool, String) {

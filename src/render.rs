@@ -17,6 +17,19 @@ use crate::values::Value;
 pub struct RenderedFile {
     pub path: PathBuf,
     pub content: String,
+    /// Written only when missing, never replaced (the compose env_file).
+    pub keep_existing: bool,
+}
+
+impl RenderedFile {
+    /// A file that is rewritten whenever its content changes.
+    pub fn new(path: impl Into<PathBuf>, content: String) -> RenderedFile {
+        RenderedFile {
+            path: path.into(),
+            content,
+            keep_existing: false,
+        }
+    }
 }
 
 /// The templates built into the binary, by the name a `--templates`
@@ -327,7 +340,7 @@ struct Model {
     zookeeper_servers: Vec<ZookeeperServer>,
 }
 
-fn model(s: &Settings, generated: &[&Generated]) -> Result<Model> {
+fn model(s: &Settings, generated: &[&Generated]) -> Model {
     let entry = |name: &str, value: String| EnvEntry {
         name: name.to_string(),
         value,
@@ -398,7 +411,7 @@ fn model(s: &Settings, generated: &[&Generated]) -> Result<Model> {
         _ => Vec::new(),
     };
 
-    Ok(Model {
+    Model {
         v: s.iter()
             .map(|(name, r)| (name, r.value.to_string()))
             .collect(),
@@ -413,50 +426,86 @@ fn model(s: &Settings, generated: &[&Generated]) -> Result<Model> {
         // supervisord expands `%(name)s` in values; a literal % is %%.
         supervisor_password: supervisor_password.replace('%', "%%"),
         zookeeper_servers,
-    })
+    }
 }
 
-/// Renders every file of this host. A template in `overrides`, when given,
-/// replaces the built-in one of the same name.
-pub fn render(settings: &Settings, overrides: Option<&Path>) -> Result<Vec<RenderedFile>> {
-    let generated: Vec<&Generated> = GENERATED.iter().filter(|g| (g.when)(settings)).collect();
-    let model = model(settings, &generated)?;
-    let context = Context::from_serialize(&model)
-        .map_err(|e| anyhow!("cannot build the template context: {e}"))?;
-    let mut plain = engine(Delimiters::default())?;
-    let mut ctmpl = engine(Delimiters {
-        block_start: "[%".into(),
-        block_end: "%]".into(),
-        variable_start: "[[".into(),
-        variable_end: "]]".into(),
-        comment_start: "[#".into(),
-        comment_end: "#]".into(),
-    })?;
-    let wanted = std::iter::once("docker-compose.yml").chain(generated.iter().map(|g| g.template));
-    let mut files = Vec::new();
-    for name in wanted {
-        let tera = if name.ends_with(".ctmpl") {
-            &mut ctmpl
-        } else {
-            &mut plain
-        };
-        let (source, origin) = template_source(name, overrides)?;
-        tera.add_raw_template(name, &source)
-            .map_err(|e| anyhow!("{origin}: {}", error_chain(&e)))?;
-        let content = tera
-            .render(name, &context)
-            .map_err(|e| anyhow!("{origin}: {}", error_chain(&e)))?;
-        let path = if name == "docker-compose.yml" {
-            PathBuf::from(name)
-        } else {
-            Path::new(GENERATED_DIR).join(name)
-        };
-        files.push(RenderedFile {
-            path,
-            content: ensure_newline(content),
-        });
+/// The templates, parsed once: the built-in ones, or the replacements in
+/// an overrides directory. One renderer serves any number of hosts.
+pub struct Renderer {
+    plain: Tera,
+    ctmpl: Tera,
+    origins: Vec<(&'static str, String)>,
+}
+
+impl Renderer {
+    /// Parses every template; one in `overrides`, when given, replaces the
+    /// built-in one of the same name.
+    pub fn new(overrides: Option<&Path>) -> Result<Renderer> {
+        let mut plain = engine(Delimiters::default())?;
+        let mut ctmpl = engine(Delimiters {
+            block_start: "[%".into(),
+            block_end: "%]".into(),
+            variable_start: "[[".into(),
+            variable_end: "]]".into(),
+            comment_start: "[#".into(),
+            comment_end: "#]".into(),
+        })?;
+        let mut origins = Vec::new();
+        for (name, _) in TEMPLATES {
+            let tera = if name.ends_with(".ctmpl") {
+                &mut ctmpl
+            } else {
+                &mut plain
+            };
+            let (source, origin) = template_source(name, overrides)?;
+            tera.add_raw_template(name, &source)
+                .map_err(|e| anyhow!("{origin}: {}", error_chain(&e)))?;
+            origins.push((*name, origin));
+        }
+        Ok(Renderer {
+            plain,
+            ctmpl,
+            origins,
+        })
     }
-    Ok(files)
+
+    /// Renders every file of a host.
+    pub fn render(&self, settings: &Settings) -> Result<Vec<RenderedFile>> {
+        let generated: Vec<&Generated> = GENERATED.iter().filter(|g| (g.when)(settings)).collect();
+        let model = model(settings, &generated);
+        let context = Context::from_serialize(&model)
+            .map_err(|e| anyhow!("cannot build the template context: {e}"))?;
+        let wanted =
+            std::iter::once("docker-compose.yml").chain(generated.iter().map(|g| g.template));
+        let mut files = Vec::new();
+        for name in wanted {
+            let tera = if name.ends_with(".ctmpl") {
+                &self.ctmpl
+            } else {
+                &self.plain
+            };
+            let content = tera.render(name, &context).map_err(|e| {
+                let origin = self
+                    .origins
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map_or(name, |(_, o)| o);
+                anyhow!("{origin}: {}", error_chain(&e))
+            })?;
+            let path = if name == "docker-compose.yml" {
+                PathBuf::from(name)
+            } else {
+                Path::new(GENERATED_DIR).join(name)
+            };
+            files.push(RenderedFile::new(path, ensure_newline(content)));
+        }
+        Ok(files)
+    }
+}
+
+/// Renders every file of one host (see [`Renderer`] for many).
+pub fn render(settings: &Settings, overrides: Option<&Path>) -> Result<Vec<RenderedFile>> {
+    Renderer::new(overrides)?.render(settings)
 }
 
 fn engine(delimiters: Delimiters) -> Result<Tera> {

@@ -4,11 +4,8 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use common::Host;
 use serde_json::Value;
@@ -234,20 +231,6 @@ fn supervisor_credentials_come_in_pairs() {
     assert!(host.read("docker-compose.yml").is_none());
 }
 
-fn have_zookeeper(test: &str) -> bool {
-    common::have("java", test) && {
-        let found = Path::new("/usr/share/java/zookeeper.jar").exists();
-        if !found {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "{test}: Debian's zookeeper is required in CI"
-            );
-            eprintln!("SKIPPED {test}: Debian's zookeeper is not installed");
-        }
-        found
-    }
-}
-
 /// ZooKeeper's QuorumPeerConfig reading a zoo.cfg, as key=value lines.
 fn zookeeper_view(zoo_cfg: &Path) -> String {
     let out = Command::new("java")
@@ -294,7 +277,7 @@ fn ensemble_master(n: usize, data: &Path) -> Host {
 
 #[test]
 fn zookeeper_parser_reads_the_generated_files() {
-    if !have_zookeeper("zookeeper_parser_reads") {
+    if !common::have_zookeeper("zookeeper_parser_reads") {
         return;
     }
     let data = tempfile::tempdir().unwrap();
@@ -327,86 +310,22 @@ fn zookeeper_parser_reads_the_generated_files() {
     assert!(!host.generated("zookeeper").exists());
 }
 
-/// Stops the ZooKeeper servers however the test ends.
-struct Servers(Vec<Child>);
-
-impl Drop for Servers {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-/// The Mode line of ZooKeeper's `srvr` answer, if the server answers.
-fn zookeeper_mode(address: &str) -> Option<String> {
-    let mut stream = TcpStream::connect((address, 2181)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    stream.write_all(b"srvr").ok()?;
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).ok()?;
-    answer
-        .lines()
-        .find_map(|l| l.strip_prefix("Mode: ").map(str::to_string))
-}
-
 #[test]
 fn zookeeper_ensemble_of_three_generated_masters_elects_a_leader() {
-    if !have_zookeeper("zookeeper_ensemble") {
+    if !common::have_zookeeper("zookeeper_ensemble") {
         return;
     }
     let data = tempfile::tempdir().unwrap();
     let hosts: Vec<Host> = (1..=3).map(|n| ensemble_master(n, data.path())).collect();
-    let mut servers = Servers(Vec::new());
-    for (i, host) in hosts.iter().enumerate() {
-        let log = std::fs::File::create(data.path().join(format!("zk-{}.log", i + 1))).unwrap();
-        let child = Command::new("java")
-            .args([
-                "-cp",
-                "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar",
-                // Test-only switches: no admin web server (all three would
-                // want port 8080) and the `srvr` command to read the mode.
-                "-Dzookeeper.admin.enableServer=false",
-                "-Dzookeeper.4lw.commands.whitelist=srvr",
-                "-Xmx128m",
-                "org.apache.zookeeper.server.quorum.QuorumPeerMain",
-            ])
-            .arg(host.generated("zookeeper/zoo.cfg"))
-            .stdout(Stdio::from(log.try_clone().unwrap()))
-            .stderr(Stdio::from(log))
-            .spawn()
-            .unwrap();
-        servers.0.push(child);
-    }
-    let started = Instant::now();
-    loop {
-        let mut modes: Vec<String> = ["127.0.0.1", "127.0.0.2", "127.0.0.3"]
-            .iter()
-            .filter_map(|a| zookeeper_mode(a))
-            .collect();
-        modes.sort();
-        if modes == ["follower", "follower", "leader"] {
-            break;
-        }
-        for child in &mut servers.0 {
-            assert!(
-                child.try_wait().unwrap().is_none(),
-                "a ZooKeeper server exited; logs in {}",
-                data.path().display()
-            );
-        }
-        if started.elapsed() > Duration::from_secs(90) {
-            let logs: String = (1..=3)
-                .map(|n| {
-                    std::fs::read_to_string(data.path().join(format!("zk-{n}.log")))
-                        .unwrap_or_default()
-                })
-                .collect();
-            panic!("no leader after 90 s (modes {modes:?}):\n{logs}");
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
+    let configs: Vec<PathBuf> = hosts
+        .iter()
+        .map(|h| h.generated("zookeeper/zoo.cfg"))
+        .collect();
+    common::zookeeper_ensemble_elects_a_leader(
+        &configs,
+        &["127.0.0.1", "127.0.0.2", "127.0.0.3"],
+        data.path(),
+    );
 }
 
 /// An interface of this machine keepalived can run VRRP on.

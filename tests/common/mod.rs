@@ -409,3 +409,100 @@ pub fn with_compose_env(cmd: &mut Command, compose: &Path) {
         cmd.env(k, v);
     }
 }
+
+/// Whether Debian's ZooKeeper (and Java) are installed; see [`have`].
+pub fn have_zookeeper(test: &str) -> bool {
+    have("java", test) && {
+        let found = Path::new("/usr/share/java/zookeeper.jar").exists();
+        if !found {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{test}: Debian's zookeeper is required in CI"
+            );
+            eprintln!("SKIPPED {test}: Debian's zookeeper is not installed");
+        }
+        found
+    }
+}
+
+/// Stops the ZooKeeper servers however the test ends.
+struct Servers(Vec<std::process::Child>);
+
+impl Drop for Servers {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The Mode line of ZooKeeper's `srvr` answer, if the server answers.
+fn zookeeper_mode(address: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect((address, 2181)).ok()?;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(2)))
+        .ok()?;
+    stream.write_all(b"srvr").ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    answer
+        .lines()
+        .find_map(|l| l.strip_prefix("Mode: ").map(str::to_string))
+}
+
+/// Starts one real ZooKeeper server per generated zoo.cfg (their myid
+/// already in their dataDir), waits until one leads and the others follow,
+/// and stops them all. `addresses` are their client addresses.
+pub fn zookeeper_ensemble_elects_a_leader(configs: &[PathBuf], addresses: &[&str], logs: &Path) {
+    use std::time::{Duration, Instant};
+    let mut servers = Servers(Vec::new());
+    for (i, config) in configs.iter().enumerate() {
+        let log = std::fs::File::create(logs.join(format!("zk-{}.log", i + 1))).unwrap();
+        let child = Command::new("java")
+            .args([
+                "-cp",
+                "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar",
+                // Test-only switches: no admin web server (every server
+                // would want port 8080) and the `srvr` command to read the mode.
+                "-Dzookeeper.admin.enableServer=false",
+                "-Dzookeeper.4lw.commands.whitelist=srvr",
+                "-Xmx128m",
+                "org.apache.zookeeper.server.quorum.QuorumPeerMain",
+            ])
+            .arg(config)
+            .stdout(std::process::Stdio::from(log.try_clone().unwrap()))
+            .stderr(std::process::Stdio::from(log))
+            .spawn()
+            .unwrap();
+        servers.0.push(child);
+    }
+    let mut expected = vec!["follower".to_string(); configs.len() - 1];
+    expected.push("leader".into());
+    expected.sort();
+    let started = Instant::now();
+    loop {
+        let mut modes: Vec<String> = addresses.iter().filter_map(|a| zookeeper_mode(a)).collect();
+        modes.sort();
+        if modes == expected {
+            return;
+        }
+        for child in &mut servers.0 {
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "a ZooKeeper server exited; logs in {}",
+                logs.display()
+            );
+        }
+        if started.elapsed() > Duration::from_secs(90) {
+            let text: String = (1..=configs.len())
+                .map(|n| {
+                    std::fs::read_to_string(logs.join(format!("zk-{n}.log"))).unwrap_or_default()
+                })
+                .collect();
+            panic!("no leader after 90 s (modes {modes:?}):\n{text}");
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}

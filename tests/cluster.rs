@@ -1,0 +1,367 @@
+//! `panteras cluster`: one inventory, every host's files, consistent across
+//! the cluster and exactly what `panteras generate` writes on each host.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use insta_cmd::assert_cmd_snapshot;
+use serde_json::Value;
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/cluster/cluster.yaml")
+}
+
+fn panteras(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_panteras"));
+    cmd.env_clear().current_dir(dir);
+    cmd
+}
+
+/// A temporary directory holding `cluster.yaml` with `text`.
+fn inventory(text: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cluster.yaml"), text).unwrap();
+    dir
+}
+
+fn cluster(dir: &Path, args: &[&str]) -> Output {
+    panteras(dir)
+        .args(["cluster", "--inventory", "cluster.yaml", "--out", "hosts"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn example_written() -> tempfile::TempDir {
+    let dir = inventory(&std::fs::read_to_string(example()).unwrap());
+    let out = cluster(dir.path(), &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir
+}
+
+const HOSTS: [&str; 5] = ["master-1", "master-2", "master-3", "slave-1", "slave-2"];
+
+#[test]
+fn the_whole_tree_of_the_example_inventory() {
+    let dir = inventory(&std::fs::read_to_string(example()).unwrap());
+    assert_cmd_snapshot!(panteras(dir.path()).args([
+        "cluster",
+        "--inventory",
+        "cluster.yaml",
+        "--out",
+        "hosts",
+        "--dry-run"
+    ]));
+    assert!(!dir.path().join("hosts").exists());
+}
+
+fn env_of(dir: &Path, host: &str) -> Vec<(String, String)> {
+    common::environment(&dir.join("hosts").join(host).join("docker-compose.yml"))
+}
+
+fn get(env: &[(String, String)], key: &str) -> String {
+    env.iter().find(|(k, _)| k == key).unwrap().1.clone()
+}
+
+#[test]
+fn every_host_of_the_example_is_consistent_with_the_others() {
+    let dir = example_written();
+    let ensemble = "10.0.0.1:2181,10.0.0.2:2181,10.0.0.3:2181";
+    for (i, host) in HOSTS.iter().enumerate() {
+        let path = dir
+            .path()
+            .join("hosts")
+            .join(host)
+            .join("docker-compose.yml");
+        common::check_compose(&path);
+        let env = env_of(dir.path(), host);
+        let master = host.starts_with("master");
+        assert_eq!(get(&env, "HOSTNAME"), *host);
+        assert_eq!(get(&env, "ZOOKEEPER_HOSTS"), ensemble, "{host}");
+        assert_eq!(get(&env, "START_ZOOKEEPER"), master.to_string(), "{host}");
+        assert_eq!(
+            get(&env, "START_MESOS_SLAVE"),
+            (!master).to_string(),
+            "{host}"
+        );
+        let consul = get(&env, "CONSUL_APP_PARAMS");
+        for ip in ["10.0.0.1", "10.0.0.2", "10.0.0.3"] {
+            assert!(consul.contains(&format!(" -join={ip}")), "{host}: {consul}");
+        }
+        assert!(consul.contains("-datacenter=ams1"), "{host}");
+        if master {
+            assert_eq!(get(&env, "ZOOKEEPER_ID"), (i + 1).to_string());
+            assert!(
+                consul.contains(" -server -bootstrap-expect 3 "),
+                "{host}: {consul}"
+            );
+            let mesos = get(&env, "MESOS_MASTER_APP_PARAMS");
+            assert!(
+                mesos.contains("--quorum=2 ") && mesos.contains("--cluster=prod"),
+                "{mesos}"
+            );
+            let zoo = std::fs::read_to_string(
+                dir.path()
+                    .join("hosts")
+                    .join(host)
+                    .join("generated/zookeeper/zoo.cfg"),
+            )
+            .unwrap();
+            assert!(zoo.contains("server.1=10.0.0.1:2888:3888\nserver.2=10.0.0.2:2888:3888\nserver.3=10.0.0.3:2888:3888\n"));
+        } else {
+            assert!(
+                !consul.contains("-server") && !consul.contains("-bootstrap-expect"),
+                "{host}: {consul}"
+            );
+            assert_eq!(get(&env, "HAPROXY_ADD_DOMAIN"), ".apps.example.com");
+        }
+    }
+    assert_eq!(get(&env_of(dir.path(), "slave-2"), "LISTEN_IP"), "10.0.1.2");
+    assert_eq!(get(&env_of(dir.path(), "slave-1"), "LISTEN_IP"), "0.0.0.0");
+}
+
+#[test]
+fn each_host_gets_what_generate_writes_there_from_its_restricted_host() {
+    let dir = example_written();
+    for host in HOSTS {
+        let host_dir = dir.path().join("hosts").join(host);
+        let out = panteras(&host_dir)
+            .env("PANTERAS_DEFAULTS", "none")
+            .args(["generate", "--check"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{host}: generate would change {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn restricted_host_reads_the_same_in_bash_as_generate_yml_sourced_it() {
+    if !common::have("bash", "restricted_host_reads_the_same_in_bash") {
+        return;
+    }
+    let dir = example_written();
+    let host_dir = dir.path().join("hosts/master-2");
+    let json = panteras(&host_dir)
+        .env("PANTERAS_DEFAULTS", "none")
+        .args(["config", "--format", "json"])
+        .output()
+        .unwrap();
+    let entries: Vec<Value> = serde_json::from_slice(&json.stdout).unwrap();
+    for e in entries.iter().filter(|e| {
+        e["source"]
+            .as_str()
+            .unwrap()
+            .starts_with("restricted/host:")
+    }) {
+        let name = e["name"].as_str().unwrap();
+        let script = format!(". ./restricted/host; printf '%s' \"${name}\"");
+        let out = Command::new("bash")
+            .args(["-c", &script])
+            .current_dir(&host_dir)
+            .env_clear()
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            e["value"].as_str().unwrap(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn dry_run_diff_and_check_work_as_in_generate() {
+    let dir = inventory(&std::fs::read_to_string(example()).unwrap());
+    assert_eq!(cluster(dir.path(), &["--check"]).status.code(), Some(1));
+    assert!(!dir.path().join("hosts").exists());
+    assert!(cluster(dir.path(), &[]).status.success());
+    assert!(cluster(dir.path(), &["--check"]).status.success());
+    let changed = std::fs::read_to_string(example())
+        .unwrap()
+        .replace("datacenter: ams1", "datacenter: ams2");
+    std::fs::write(dir.path().join("cluster.yaml"), changed).unwrap();
+    let out = cluster(dir.path(), &["--diff", "--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("-CONSUL_DC='ams1'\n+CONSUL_DC='ams2'\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("out of date: slave-2/docker-compose.yml\n"),
+        "{stdout}"
+    );
+    assert!(
+        std::fs::read_to_string(dir.path().join("hosts/slave-2/restricted/host"))
+            .unwrap()
+            .contains("ams1")
+    );
+}
+
+/// Refusals: status, stderr with the inventory's file and line, and no
+/// file written.
+fn refused(name: &str, text: &str) {
+    let dir = inventory(text);
+    let settings = insta::Settings::clone_current();
+    settings.bind(|| {
+        assert_cmd_snapshot!(
+            name,
+            panteras(dir.path()).args(["cluster", "--inventory", "cluster.yaml", "--out", "hosts"])
+        )
+    });
+    assert!(!dir.path().join("hosts").exists(), "{name} wrote files");
+}
+
+const TWO_SLAVES: &str =
+    "slaves:\n  - {host: slave-1, ip: 10.0.1.1}\n  - {host: slave-2, ip: 10.0.1.2}\n";
+
+#[test]
+fn refuses_unknown_keys() {
+    refused(
+        "unknown_top_level_key",
+        "name: prod\nregion: eu\nmasters:\n  - {host: m1, ip: 10.0.0.1}\n",
+    );
+    refused(
+        "unknown_host_key",
+        "masters:\n  - host: m1\n    ip: 10.0.0.1\n    role: leader\n",
+    );
+}
+
+#[test]
+fn refuses_duplicate_hosts_and_addresses() {
+    refused(
+        "duplicate_host",
+        &format!(
+            "masters:\n  - {{host: m1, ip: 10.0.0.1}}\n{TWO_SLAVES}  - {{host: m1, ip: 10.0.1.3}}\n"
+        ),
+    );
+    refused(
+        "duplicate_ip",
+        &format!(
+            "masters:\n  - {{host: m1, ip: 10.0.0.1}}\n{TWO_SLAVES}  - {{host: slave-3, ip: 10.0.1.1}}\n"
+        ),
+    );
+}
+
+#[test]
+fn refuses_an_address_that_is_not_ipv4() {
+    refused(
+        "ip_not_ipv4",
+        &format!("masters:\n  - {{host: m1, ip: 10.0.0.300}}\n{TWO_SLAVES}"),
+    );
+    refused(
+        "ip_v6",
+        &format!("masters:\n  - host: m1\n    ip: \"fd00::1\"\n{TWO_SLAVES}"),
+    );
+}
+
+#[test]
+fn refuses_zero_masters() {
+    refused(
+        "no_masters",
+        &format!("name: prod\nmasters: []\n{TWO_SLAVES}"),
+    );
+    refused("no_masters_key", TWO_SLAVES);
+}
+
+#[test]
+fn refuses_bad_settings() {
+    refused(
+        "unknown_variable",
+        &format!(
+            "settings:\n  ZOOKEPER_ID: 1\nmasters:\n  - {{host: m1, ip: 10.0.0.1}}\n{TWO_SLAVES}"
+        ),
+    );
+    refused(
+        "bad_value",
+        &format!(
+            "masters:\n  - {{host: m1, ip: 10.0.0.1}}\n{TWO_SLAVES}  - host: slave-3\n    ip: 10.0.1.3\n    settings: {{HAPROXY_SSL: maybe}}\n"
+        ),
+    );
+    refused(
+        "per_host_variable",
+        &format!(
+            "settings:\n  IP: 10.0.0.9\nmasters:\n  - {{host: m1, ip: 10.0.0.1}}\n{TWO_SLAVES}"
+        ),
+    );
+}
+
+#[test]
+fn refuses_what_check_calls_an_error_on_any_host() {
+    refused(
+        "check_error",
+        &format!(
+            "settings:\n  MESOS_MASTER_QUORUM: 1\nmasters:\n  - {{host: m1, ip: 10.0.0.1}}\n  - {{host: m2, ip: 10.0.0.2}}\n  - {{host: m3, ip: 10.0.0.3}}\n{TWO_SLAVES}"
+        ),
+    );
+}
+
+#[test]
+fn an_even_number_of_masters_is_a_warning() {
+    let dir = inventory(&format!(
+        "masters:\n  - {{host: m1, ip: 10.0.0.1}}\n  - {{host: m2, ip: 10.0.0.2}}\n{TWO_SLAVES}"
+    ));
+    let out = cluster(dir.path(), &[]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("warning: hosts m1, m2: ZOOKEEPER_HOSTS=10.0.0.1:2181,10.0.0.2:2181 (m"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("2 masters survive no more failures than 1"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_masters_of_an_inventory_form_a_real_zookeeper_ensemble() {
+    if !common::have_zookeeper("the_masters_of_an_inventory_form_a_real_zookeeper_ensemble") {
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let mut text = String::from("name: local\nmasters:\n");
+    for n in 1..=3 {
+        let dir = data.path().join(format!("zk-data-{n}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        text.push_str(&format!(
+            "  - host: master-{n}\n    ip: 127.0.0.{n}\n    settings: {{LISTEN_IP: 127.0.0.{n}, ZOOKEEPER_DATA_DIR: {}}}\n",
+            dir.display()
+        ));
+    }
+    let dir = inventory(&text);
+    let out = cluster(dir.path(), &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut configs = Vec::new();
+    for n in 1..=3 {
+        let generated = dir
+            .path()
+            .join(format!("hosts/master-{n}/generated/zookeeper"));
+        std::fs::copy(
+            generated.join("myid"),
+            data.path().join(format!("zk-data-{n}/myid")),
+        )
+        .unwrap();
+        configs.push(generated.join("zoo.cfg"));
+    }
+    common::zookeeper_ensemble_elects_a_leader(
+        &configs,
+        &["127.0.0.1", "127.0.0.2", "127.0.0.3"],
+        data.path(),
+    );
+}
