@@ -183,7 +183,7 @@ impl Inventory {
             &source,
             top("settings").unwrap_or(1),
             &file.settings,
-            "cluster",
+            "the cluster",
         )?;
         for (name, value) in assignments.iter().chain(cluster_settings.iter()) {
             let line = match name.as_str() {
