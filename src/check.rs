@@ -451,24 +451,14 @@ mod tests {
     use super::*;
     use crate::identity::Answer;
     use crate::identity::tests::FakeSystem;
-    use crate::layers::{Flags, Inputs};
 
-    /// The findings for a host whose environment is `env` and whose
-    /// restricted/host holds `host_file`.
-    fn findings(env: &[(&str, &str)], host_file: &str) -> Vec<Finding> {
-        let tmp = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(tmp.path().join("restricted")).unwrap();
-        std::fs::write(tmp.path().join("restricted/host"), host_file).unwrap();
-        let inputs = Inputs {
-            env: env
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            defaults_file: tmp.path().join("none"),
-            dir: tmp.path().to_path_buf(),
-            flags: Flags::default(),
-            machine_hostname: Some("master-2".into()),
-        };
+    /// The findings for a host whose restricted/host holds `host_file`
+    /// followed by the assignments of `vars`.
+    fn findings(vars: &[(&str, &str)], host_file: &str) -> Vec<Finding> {
+        let mut text = host_file.to_string();
+        for (name, value) in vars {
+            text.push_str(&format!("{name}={}\n", crate::show::shell_quote(value)));
+        }
         let system = FakeSystem {
             hostname: Some("master-2".into()),
             fqdn: None,
@@ -477,7 +467,7 @@ mod tests {
                 via: "/etc/hosts".into(),
             }),
         };
-        let layers = Layers::load(&inputs).unwrap();
+        let layers = Layers::from_text("restricted/host", &text).unwrap();
         let settings = Settings::resolve(&layers, &system).unwrap();
         check(&settings, &layers, true)
     }
@@ -574,7 +564,7 @@ mod tests {
         assert!(
             found[0]
                 .subject
-                .starts_with("CONSUL_BOOTSTRAP=-bootstrap-expect 3 (env)"),
+                .starts_with("CONSUL_BOOTSTRAP=-bootstrap-expect 3 (restricted/host:"),
             "{}",
             found[0].subject
         );

@@ -99,19 +99,7 @@ fn registry_and_tag() {
 #[test]
 fn extra_params() {
     let mut text = String::from("IP=10.0.0.1\n");
-    for daemon in [
-        "CONSUL",
-        "CONSUL_TEMPLATE",
-        "DNSMASQ",
-        "MARATHON",
-        "MESOS_MASTER",
-        "MESOS_SLAVE",
-        "REGISTRATOR",
-        "ZOOKEEPER",
-        "CHRONOS",
-        "FABIO",
-        "NETDATA",
-    ] {
+    for daemon in panteras::params::DAEMONS {
         text.push_str(&format!(
             "{daemon}_PARAMS=\"--extra-{}  value\"\n",
             daemon.to_lowercase()
