@@ -384,3 +384,48 @@ impl Host {
         Ok(files)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arbitrary_documents_are_refused_without_panicking() {
+        for text in [
+            "",
+            "~",
+            "[]",
+            "masters:",
+            "masters: 3",
+            "masters: [{}]",
+            "masters: [{host: a}]",
+            "masters: [{host: a, ip: 1.2.3.4, settings: {GOMAXPROCS: [1]}}]",
+            "masters: [{host: a, ip: 1.2.3.4, settings: {GOMAXPROCS: {x: 1}}}]",
+            "masters: [{host: \"\", ip: 1.2.3.4}]",
+            "masters: [{host: a, ip: 1.2.3.4, fqdn: \"a b\"}]",
+            "settings: 5\nmasters: [{host: a, ip: 1.2.3.4}]",
+            "masters:\n  - host: a\n    ip: 1.2.3.4\n  - host: a\n",
+            "name: [x]\nmasters: [{host: a, ip: 1.2.3.4}]",
+            "\u{feff}masters: [{host: a, ip: 1.2.3.4}]\n\t\u{0}",
+        ] {
+            let _ = Inventory::parse("cluster.yaml", text);
+        }
+    }
+
+    #[test]
+    fn a_minimal_inventory_derives_a_single_master() {
+        let inventory =
+            Inventory::parse("cluster.yaml", "masters: [{host: solo, ip: 10.0.0.1}]\n").unwrap();
+        let host = &inventory.hosts()[0];
+        assert_eq!(host.origin, "cluster.yaml:1");
+        assert!(host.host_file.contains(
+            "ZOOKEEPER_HOSTS='10.0.0.1:2181'\nMESOS_MASTER_QUORUM='1'\nZOOKEEPER_ID='1'\n"
+        ));
+        let (_, settings) = host.resolve().unwrap();
+        assert!(
+            settings
+                .text("CONSUL_APP_PARAMS")
+                .contains("-bootstrap-expect 1 -join=10.0.0.1")
+        );
+    }
+}

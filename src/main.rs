@@ -1,3 +1,5 @@
+//! The `panteras` command: parse the command line, run, print the error chain.
+
 use std::process::ExitCode;
 
 use clap::Parser;

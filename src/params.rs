@@ -77,36 +77,47 @@ fn fill(word: &str, scope: &Scope) -> String {
     out
 }
 
+/// The default of CONSUL_APP_PARAMS: the command line of Consul.
 pub fn consul(s: &Scope) -> String {
     build(CONSUL, "CONSUL", s)
 }
+/// The default of CONSUL_TEMPLATE_APP_PARAMS: the command line of consul-template.
 pub fn consul_template(s: &Scope) -> String {
     build(CONSUL_TEMPLATE, "CONSUL_TEMPLATE", s)
 }
+/// The default of DNSMASQ_APP_PARAMS: the command line of dnsmasq.
 pub fn dnsmasq(s: &Scope) -> String {
     build(DNSMASQ, "DNSMASQ", s)
 }
+/// The default of MARATHON_APP_PARAMS: the command line of Marathon.
 pub fn marathon(s: &Scope) -> String {
     build(MARATHON, "MARATHON", s)
 }
+/// The default of MESOS_MASTER_APP_PARAMS: the command line of the Mesos master.
 pub fn mesos_master(s: &Scope) -> String {
     build(MESOS_MASTER, "MESOS_MASTER", s)
 }
+/// The default of MESOS_SLAVE_APP_PARAMS: the command line of the Mesos agent.
 pub fn mesos_slave(s: &Scope) -> String {
     build(MESOS_SLAVE, "MESOS_SLAVE", s)
 }
+/// The default of REGISTRATOR_APP_PARAMS: the command line of Registrator.
 pub fn registrator(s: &Scope) -> String {
     build(REGISTRATOR, "REGISTRATOR", s)
 }
+/// The default of ZOOKEEPER_APP_PARAMS: the command line of ZooKeeper.
 pub fn zookeeper(s: &Scope) -> String {
     build(ZOOKEEPER, "ZOOKEEPER", s)
 }
+/// The default of CHRONOS_APP_PARAMS: the command line of Chronos.
 pub fn chronos(s: &Scope) -> String {
     build(CHRONOS, "CHRONOS", s)
 }
+/// The default of FABIO_APP_PARAMS: the command line of Fabio.
 pub fn fabio(s: &Scope) -> String {
     build(FABIO, "FABIO", s)
 }
+/// The default of NETDATA_APP_PARAMS: the command line of netdata.
 pub fn netdata(s: &Scope) -> String {
     build(NETDATA, "NETDATA", s)
 }

@@ -418,3 +418,41 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod no_panic {
+    use super::*;
+
+    /// A small deterministic generator (xorshift), so the test needs no crate.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+    }
+
+    #[test]
+    fn arbitrary_lines_are_read_or_refused_but_never_panic() {
+        let alphabet: Vec<char> = "AZ_az09 =\"'\\$`{}()#;&|<>~:!*?[]-\t\r.é€\u{0}\n"
+            .chars()
+            .collect();
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let lookup = |name: &str| (name == "A").then(|| "x".to_string());
+        for _ in 0..50_000 {
+            let len = (rng.next() % 24) as usize;
+            let mut line = String::from(if rng.next().is_multiple_of(2) {
+                "KEY="
+            } else {
+                ""
+            });
+            for _ in 0..len {
+                line.push(alphabet[(rng.next() % alphabet.len() as u64) as usize]);
+            }
+            let _ = parse(&line, &lookup);
+        }
+    }
+}

@@ -468,3 +468,40 @@ mod tests {
         assert!(Kind::Text.parse("a\nb").is_err());
     }
 }
+
+#[cfg(test)]
+mod no_panic {
+
+    #[test]
+    fn every_kind_reads_or_refuses_arbitrary_text_without_panicking() {
+        let kinds = crate::vars::VARS.iter().map(|v| v.kind);
+        let samples = [
+            "",
+            " ",
+            "\t",
+            ":",
+            "::",
+            ",",
+            "a:",
+            ":1",
+            "a:99999999999999999999",
+            "1.2.3.4.5",
+            "-",
+            ".",
+            "..",
+            "on-failure:-1",
+            "/",
+            "é",
+            "€:€",
+            "a,b:1",
+            "\u{2028}",
+            "9999999999",
+            "0x10",
+        ];
+        for kind in kinds {
+            for sample in samples {
+                let _ = kind.parse(sample);
+            }
+        }
+    }
+}
