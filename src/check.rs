@@ -467,7 +467,7 @@ mod tests {
                 via: "/etc/hosts".into(),
             }),
         };
-        let layers = Layers::from_text("restricted/host", &text).unwrap();
+        let layers = Layers::from_text("restricted/host", &text, None).unwrap();
         let settings = Settings::resolve(&layers, &system).unwrap();
         check(&settings, &layers, true)
     }

@@ -10,7 +10,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use serde::Deserialize;
 
 use crate::identity::{Answer, System};
-use crate::layers::Layers;
+use crate::layers::{Layers, Source as LayerSource};
 use crate::output;
 use crate::render::{RenderedFile, Renderer};
 use crate::settings::Settings;
@@ -56,7 +56,12 @@ pub struct Host {
     pub origin: String,
     /// The restricted/host written for it.
     pub host_file: String,
+    /// Where the value of each of its lines came from in the inventory.
+    origins: Vec<LayerSource>,
 }
+
+/// A variable, its value, and where in the inventory it came from.
+type Assigned = (String, String, LayerSource);
 
 /// Resolving happens for hosts other than this machine: nothing is looked
 /// up (the inventory gives every host's name and address).
@@ -120,6 +125,17 @@ impl Source<'_> {
         })
     }
 
+    /// The source of a value read at `line` of the inventory.
+    fn origin(&self, line: Option<usize>) -> LayerSource {
+        match line {
+            Some(line) => LayerSource::File {
+                path: self.shown.clone(),
+                line,
+            },
+            None => LayerSource::Derived(format!("the inventory {}", self.shown)),
+        }
+    }
+
     fn at(&self, line: Option<usize>) -> String {
         match line {
             Some(line) => format!("{}:{line}", self.shown),
@@ -172,20 +188,22 @@ impl Inventory {
                 source.at(top("masters"))
             );
         }
-        let mut assignments: Vec<(String, String)> = Vec::new();
+        let mut named: Vec<(String, String)> = Vec::new();
         if let Some(name) = &file.name {
-            assignments.push(("CLUSTER_NAME".into(), name.clone()));
+            named.push(("CLUSTER_NAME".into(), name.clone()));
         }
         if let Some(dc) = &file.datacenter {
-            assignments.push(("CONSUL_DC".into(), dc.clone()));
+            named.push(("CONSUL_DC".into(), dc.clone()));
         }
-        let cluster_settings = settings(
+        named.extend(settings(
             &source,
             top("settings").unwrap_or(1),
             &file.settings,
             "the cluster",
-        )?;
-        for (name, value) in assignments.iter().chain(cluster_settings.iter()) {
+        )?);
+        // The cluster-wide assignments, each with the line it came from.
+        let mut assignments: Vec<Assigned> = Vec::new();
+        for (name, value) in named {
             let line = match name.as_str() {
                 "CLUSTER_NAME" => top("name"),
                 "CONSUL_DC" => top("datacenter"),
@@ -193,9 +211,9 @@ impl Inventory {
                     l.trim_start().starts_with(&format!("{name}:"))
                 }),
             };
-            validate(&source, line, name, value)?;
+            validate(&source, line, &name, &value)?;
+            assignments.push((name, value, source.origin(line)));
         }
-        assignments.extend(cluster_settings);
 
         // Entries in order, each with the line of its `host:`.
         let mut entries: Vec<(&Entry, bool, usize)> = Vec::new();
@@ -248,6 +266,8 @@ impl Inventory {
         let joins: Vec<String> = masters.iter().map(|m| format!("-join={}", m.ip)).collect();
         let mut hosts = Vec::new();
         for &(entry, master, line) in &entries {
+            let derived =
+                LayerSource::Derived(format!("the inventory ({})", source.at(Some(line))));
             let mut vars: Vec<(String, String)> = vec![
                 ("MASTER".into(), master.to_string()),
                 ("SLAVE".into(), (!master).to_string()),
@@ -274,6 +294,10 @@ impl Inventory {
             } else {
                 vars.push(("CONSUL_HOSTS".into(), joins.join(" ")));
             }
+            let mut vars: Vec<Assigned> = vars
+                .into_iter()
+                .map(|(name, value)| (name, value, derived.clone()))
+                .collect();
             vars.extend(assignments.iter().cloned());
             let own = settings(
                 &source,
@@ -281,15 +305,17 @@ impl Inventory {
                 &entry.settings,
                 &format!("host {}", entry.host),
             )?;
-            for (name, value) in &own {
+            for (name, value) in own {
                 let key_line = source.find(line, |l| l.contains(&format!("{name}:")));
-                validate(&source, key_line, name, value)?;
+                validate(&source, key_line, &name, &value)?;
+                vars.push((name, value, source.origin(key_line)));
             }
-            vars.extend(own);
+            let (host_file, origins) = host_file(shown, &entry.host, &vars);
             hosts.push(Host {
                 name: entry.host.clone(),
                 origin: source.at(Some(line)),
-                host_file: host_file(shown, &entry.host, &vars),
+                host_file,
+                origins,
             });
         }
         Ok(Inventory { hosts })
@@ -347,16 +373,19 @@ fn validate(source: &Source, line: Option<usize>, name: &str, value: &str) -> Re
 }
 
 /// restricted/host for one host: shell assignments that panteras and
-/// generate_yml.sh read alike; later lines win.
-fn host_file(inventory: &str, host: &str, vars: &[(String, String)]) -> String {
+/// generate_yml.sh read alike; later lines win. Also where each line's
+/// value came from in the inventory, by line.
+fn host_file(inventory: &str, host: &str, vars: &[Assigned]) -> (String, Vec<LayerSource>) {
     let mut text = format!(
         "# restricted/host of {host}, written by `panteras cluster` from {inventory}.\n\
          # Change the inventory and run it again rather than editing this file.\n"
     );
-    for (name, value) in vars {
+    let mut origins = vec![LayerSource::Default, LayerSource::Default];
+    for (name, value, origin) in vars {
         text.push_str(&format!("{name}={}\n", shell_quote(value)));
+        origins.push(origin.clone());
     }
-    text
+    (text, origins)
 }
 
 impl Host {
@@ -365,7 +394,8 @@ impl Host {
     pub fn resolve(&self) -> Result<(Layers, Settings)> {
         let shown = format!("{}/restricted/host", self.name);
         let context = || format!("host {} ({})", self.name, self.origin);
-        let layers = Layers::from_text(&shown, &self.host_file).with_context(context)?;
+        let layers = Layers::from_text(&shown, &self.host_file, Some(&self.origins))
+            .with_context(context)?;
         let settings = Settings::resolve(&layers, &Offline).with_context(context)?;
         Ok((layers, settings))
     }

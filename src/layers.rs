@@ -132,10 +132,20 @@ impl Layers {
 
     /// Layers made of one file's text alone: no environment, no flags.
     /// `panteras cluster` renders hosts this way, from the restricted/host
-    /// it writes for each.
-    pub fn from_text(shown: &str, text: &str) -> Result<Layers> {
+    /// it writes for each; `origins`, when given, is where each line's value
+    /// really came from (by line number), so messages point there.
+    pub fn from_text(shown: &str, text: &str, origins: Option<&[Source]>) -> Result<Layers> {
         let mut layers = Layers::default();
         layers.apply_text(shown, text, None)?;
+        if let Some(origins) = origins {
+            for raw in layers.values.values_mut() {
+                if let Source::File { line, .. } = raw.source
+                    && let Some(origin) = origins.get(line - 1)
+                {
+                    raw.source = origin.clone();
+                }
+            }
+        }
         Ok(layers)
     }
 

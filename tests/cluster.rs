@@ -316,7 +316,7 @@ fn an_even_number_of_masters_is_a_warning() {
     assert!(out.status.success());
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
-        stderr.contains("warning: hosts m1, m2: ZOOKEEPER_HOSTS=10.0.0.1:2181,10.0.0.2:2181 (m"),
+        stderr.contains("warning: hosts m1, m2: ZOOKEEPER_HOSTS=10.0.0.1:2181,10.0.0.2:2181 (derived from the inventory (cluster.yaml:2))"),
         "{stderr}"
     );
     assert!(

@@ -423,3 +423,33 @@ fn quiet_generate_prints_nothing_but_errors() {
     );
     assert!(host.read("docker-compose.yml").is_some());
 }
+
+#[test]
+fn colour_on_a_terminal_unless_no_color() {
+    // script(1) runs the command on a pseudo-terminal.
+    if !common::have("script", "colour_on_a_terminal_unless_no_color") {
+        return;
+    }
+    let host = Host::new();
+    let command = format!("{} check --ip 10.0.0.1", env!("CARGO_BIN_EXE_panteras"));
+    let run = |no_color: Option<&str>| {
+        let mut cmd = Command::new("script");
+        cmd.args(["-qec", &command, "/dev/null"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("PANTERAS_DEFAULTS", "none")
+            .env("HOSTNAME", "node-1")
+            .env("FQDN", "node-1")
+            .current_dir(host.path());
+        if let Some(value) = no_color {
+            cmd.env("NO_COLOR", value);
+        }
+        String::from_utf8(cmd.output().unwrap().stdout).unwrap()
+    };
+    assert!(run(None).contains("\x1b[1;33mwarning:\x1b[0m"));
+    let plain = run(Some("1"));
+    assert!(
+        plain.contains("warning:") && !plain.contains('\x1b'),
+        "{plain:?}"
+    );
+}
