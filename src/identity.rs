@@ -45,6 +45,8 @@ pub struct RealSystem {
     name_servers: Option<Vec<(IpAddr, u16)>>,
     /// How long a DNS lookup may take in all.
     deadline: Duration,
+    /// The machine's host name, read once.
+    hostname: std::sync::OnceLock<Option<String>>,
 }
 
 impl Default for RealSystem {
@@ -53,6 +55,7 @@ impl Default for RealSystem {
             hosts_file: PathBuf::from("/etc/hosts"),
             name_servers: None,
             deadline: Duration::from_secs(3),
+            hostname: std::sync::OnceLock::new(),
         }
     }
 }
@@ -64,6 +67,7 @@ impl RealSystem {
             hosts_file,
             name_servers: Some(name_servers),
             deadline,
+            hostname: std::sync::OnceLock::new(),
         }
     }
 
@@ -135,11 +139,15 @@ impl RealSystem {
 
 impl System for RealSystem {
     fn hostname(&self) -> Option<String> {
-        ["/proc/sys/kernel/hostname", "/etc/hostname"]
-            .iter()
-            .filter_map(|path| std::fs::read_to_string(path).ok())
-            .map(|text| text.trim().to_string())
-            .find(|name| !name.is_empty())
+        self.hostname
+            .get_or_init(|| {
+                ["/proc/sys/kernel/hostname", "/etc/hostname"]
+                    .iter()
+                    .filter_map(|path| std::fs::read_to_string(path).ok())
+                    .map(|text| text.trim().to_string())
+                    .find(|name| !name.is_empty())
+            })
+            .clone()
     }
 
     fn fqdn(&self) -> Option<String> {
