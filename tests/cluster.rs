@@ -66,7 +66,7 @@ fn env_of(dir: &Path, host: &str) -> Vec<(String, String)> {
 }
 
 fn get(env: &[(String, String)], key: &str) -> String {
-    env.iter().find(|(k, _)| k == key).unwrap().1.clone()
+    common::env_value(env, key)
 }
 
 #[test]

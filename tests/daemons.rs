@@ -148,11 +148,7 @@ fn supervisor_parser_autostarts_the_programs_of_each_role() {
             ["chronos", "run_jar"]
         );
         let env = common::environment(&host.path().join("docker-compose.yml"));
-        let consul_params = &env
-            .iter()
-            .find(|(k, _)| k == "CONSUL_APP_PARAMS")
-            .unwrap()
-            .1;
+        let consul_params = common::env_value(&env, "CONSUL_APP_PARAMS");
         assert_eq!(
             programs["consul"]["command"],
             format!("/opt/consul/consul {consul_params}")
@@ -181,6 +177,16 @@ fn supervisor_parser_sees_a_change_in_restricted_env() {
     );
 }
 
+/// The supervisord web console (port 9000) in supervisor's reading.
+fn console(view: &Value) -> &Value {
+    view["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["port"] == 9000)
+        .unwrap()
+}
+
 #[test]
 fn supervisor_parser_reads_the_console_address_and_credentials() {
     if !have_supervisor("supervisor_parser_reads_the_console") {
@@ -189,12 +195,7 @@ fn supervisor_parser_reads_the_console_address_and_credentials() {
     let host = Host::new();
     host.compose(&["--ip", "10.0.0.1", "--listen-ip", "10.0.0.2"]);
     let view = supervisor_view(&host, &[]);
-    let inet = view["servers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["port"] == 9000)
-        .unwrap();
+    let inet = console(&view);
     assert_eq!(inet["host"], "10.0.0.2");
     assert!(inet["username"].is_null());
 
@@ -208,12 +209,7 @@ fn supervisor_parser_reads_the_console_address_and_credentials() {
         "SUPERVISOR_PASSWORD=100%s(ecret)!",
     ]);
     let view = supervisor_view(&host, &[]);
-    let inet = view["servers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["port"] == 9000)
-        .unwrap();
+    let inet = console(&view);
     assert_eq!(inet["username"], "ops");
     assert_eq!(inet["password"], "100%s(ecret)!");
 }
@@ -455,11 +451,7 @@ fn dnsmasq_test_accepts_the_generated_parameters() {
         let host = Host::new();
         host.compose(args);
         let env = common::environment(&host.path().join("docker-compose.yml"));
-        let params = &env
-            .iter()
-            .find(|(k, _)| k == "DNSMASQ_APP_PARAMS")
-            .unwrap()
-            .1;
+        let params = common::env_value(&env, "DNSMASQ_APP_PARAMS");
         let out = Command::new("dnsmasq")
             .arg("--test")
             .args(params.split_whitespace())

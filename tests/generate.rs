@@ -124,7 +124,7 @@ fn app_params_overrides() {
     );
     let compose = host.compose(&[]);
     let env = environment(&host.path().join("docker-compose.yml"));
-    let get = |k: &str| env.iter().find(|(key, _)| key == k).unwrap().1.clone();
+    let get = |k: &str| common::env_value(&env, k);
     assert_eq!(get("CONSUL_APP_PARAMS"), "agent -dev");
     assert_eq!(get("NETDATA_APP_PARAMS"), "");
     insta::assert_snapshot!(compose);
@@ -176,7 +176,7 @@ fn values_with_quotes_colons_hashes_and_dollars_read_back_unchanged() {
     host.compose(&[]);
     let path = host.path().join("docker-compose.yml");
     let env = environment(&path);
-    let get = |k: &str| env.iter().find(|(key, _)| key == k).unwrap().1.clone();
+    let get = |k: &str| common::env_value(&env, k);
     assert_eq!(get("MARATHON_JAVA_OPTS"), nasty);
     assert!(get("CHRONOS_APP_PARAMS").ends_with(" --tab\there --unicode=é\u{2028}"));
     if common::have("docker-compose", "values_read_back") {
@@ -238,12 +238,12 @@ fn role_flag_sets_master_and_slave() {
     let host = Host::new();
     host.compose(&["--ip", "10.0.0.1", "--role", "slave"]);
     let env = environment(&host.path().join("docker-compose.yml"));
-    let get = |k: &str| env.iter().find(|(key, _)| key == k).unwrap().1.clone();
+    let get = |k: &str| common::env_value(&env, k);
     assert_eq!(get("START_MARATHON"), "false");
     assert_eq!(get("START_MESOS_SLAVE"), "true");
     host.compose(&["--ip", "10.0.0.1", "--role", "master"]);
     let env = environment(&host.path().join("docker-compose.yml"));
-    let get = |k: &str| env.iter().find(|(key, _)| key == k).unwrap().1.clone();
+    let get = |k: &str| common::env_value(&env, k);
     assert_eq!(get("START_MARATHON"), "true");
     assert_eq!(get("START_MESOS_SLAVE"), "false");
 }
@@ -312,7 +312,7 @@ fn the_cluster_example_renders_every_host_consistently() {
             .join("docker-compose.yml");
         common::check_compose(&path);
         let env = environment(&path);
-        let get = |k: &str| env.iter().find(|(key, _)| key == k).unwrap().1.clone();
+        let get = |k: &str| common::env_value(&env, k);
         assert_eq!(get("HOSTNAME"), *host);
         assert_eq!(
             get("ZOOKEEPER_HOSTS"),

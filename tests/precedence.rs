@@ -8,11 +8,7 @@ use common::{Host, environment};
 /// The compose environment value of `key` after generating with `args`.
 fn value(host: &Host, args: &[&str], key: &str) -> String {
     host.compose(args);
-    environment(&host.path().join("docker-compose.yml"))
-        .into_iter()
-        .find(|(k, _)| k == key)
-        .unwrap()
-        .1
+    common::env_value(&environment(&host.path().join("docker-compose.yml")), key)
 }
 
 fn gomaxprocs(host: Host) -> String {

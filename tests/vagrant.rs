@@ -156,7 +156,7 @@ fn provisioning_panteras_steps_for_the_standalone_box() {
     let compose = root.path().join("panteras/docker-compose.yml");
     common::check_compose(&compose);
     let env = common::environment(&compose);
-    let get = |k: &str| env.iter().find(|(key, _)| key == k).unwrap().1.clone();
+    let get = |k: &str| common::env_value(&env, k);
     assert_eq!(get("HOST_IP"), "192.168.10.10");
     assert_eq!(get("HOSTNAME"), "standalone");
     assert!(
@@ -184,7 +184,7 @@ fn provisioning_panteras_steps_for_each_cluster_host() {
         let compose = current.join("docker-compose.yml");
         common::check_compose(&compose);
         let env = common::environment(&compose);
-        let get = |k: &str| env.iter().find(|(key, _)| key == k).unwrap().1.clone();
+        let get = |k: &str| common::env_value(&env, k);
         assert_eq!(get("HOSTNAME"), host);
         assert_eq!(
             get("ZOOKEEPER_HOSTS"),

@@ -142,6 +142,15 @@ pub fn environment(path: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The value of `key` in an environment read by [`environment`].
+pub fn env_value(env: &[(String, String)], key: &str) -> String {
+    env.iter()
+        .find(|(k, _)| k == key)
+        .unwrap_or_else(|| panic!("{key} is not in the environment"))
+        .1
+        .clone()
+}
+
 /// The compose environment keys of contract section 4, in order.
 pub const ENVIRONMENT_KEYS: [&str; 53] = [
     "CONSUL_IP",
