@@ -35,7 +35,7 @@ impl fmt::Display for Finding {
 }
 
 /// Variables older scripts read that the 0.3.x image no longer does.
-const DEPRECATED: [(&str, &str); 2] = [
+const DEPRECATED: [(&str, &str); 3] = [
     (
         "START_HAPROXY",
         "HAProxy runs under consul-template; use START_CONSUL_TEMPLATE",
@@ -43,6 +43,10 @@ const DEPRECATED: [(&str, &str); 2] = [
     (
         "HAPROXY_RELOAD_COMMAND",
         "the image's haproxy_reload.sh reloads HAProxy; remove it",
+    ),
+    (
+        "ZOOKEEPER_DATA_DIR",
+        "the image's zkStart.sh keeps the package's dataDir, /var/lib/zookeeper; remove it",
     ),
 ];
 

@@ -10,7 +10,6 @@ use serde::Serialize;
 use tera::{Context, Delimiters, Kwargs, State, Tera};
 
 use crate::settings::Settings;
-use crate::values::Value;
 
 /// A file to write, relative to the output directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,70 +57,56 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/supervisord/supervisord.conf"),
     ),
     (
-        "zookeeper/zoo.cfg",
-        include_str!("../templates/zookeeper/zoo.cfg"),
-    ),
-    (
-        "zookeeper/myid",
-        include_str!("../templates/zookeeper/myid"),
-    ),
-    (
         "fabio/fabio.properties",
         include_str!("../templates/fabio/fabio.properties"),
     ),
 ];
 
 /// A file rendered under `generated/`: its template, when the host needs
-/// it, and where the container reads it (read-only), if it is mounted.
+/// it, and where the container reads it (read-only, over the image's copy).
 struct Generated {
     template: &'static str,
     when: fn(&Settings) -> bool,
-    mount: Option<&'static str>,
+    mount: &'static str,
 }
 
-/// The daemon files of outputs.md.
-const GENERATED: [Generated; 7] = [
+/// The daemon files of outputs.md. ZooKeeper has none: the image's
+/// zkStart.sh edits its zoo.cfg in place at every start, so it cannot be
+/// mounted, and derives it from the compose environment.
+const GENERATED: [Generated; 5] = [
     Generated {
         template: "haproxy/haproxy.cfg",
         when: |s| s.flag("START_CONSUL_TEMPLATE"),
-        mount: Some("/opt/consul-template/haproxy.cfg"),
+        mount: "/opt/consul-template/haproxy.cfg",
     },
     Generated {
         template: "haproxy/haproxy.cfg.ctmpl",
         when: |s| s.flag("START_CONSUL_TEMPLATE"),
-        mount: Some("/opt/consul-template/haproxy.cfg.ctmpl"),
+        mount: "/opt/consul-template/haproxy.cfg.ctmpl",
     },
     Generated {
         template: "keepalived/keepalived.conf.ctmpl",
         when: |s| s.flag("START_CONSUL_TEMPLATE") && !s.text("KEEPALIVED_VIP").is_empty(),
-        mount: Some("/opt/consul-template/keepalived.conf.ctmpl"),
+        mount: "/opt/consul-template/keepalived.conf.ctmpl",
     },
     Generated {
         template: "supervisord/supervisord.conf",
         when: |_| true,
-        mount: Some("/etc/supervisord.conf"),
-    },
-    Generated {
-        template: "zookeeper/zoo.cfg",
-        when: |s| s.flag("START_ZOOKEEPER"),
-        mount: None,
-    },
-    Generated {
-        template: "zookeeper/myid",
-        when: |s| s.flag("START_ZOOKEEPER") && s.text("ZOOKEEPER_ID") != "0",
-        mount: None,
+        mount: "/etc/supervisord.conf",
     },
     Generated {
         template: "fabio/fabio.properties",
         when: |s| s.flag("START_FABIO"),
-        mount: Some("/opt/fabio/fabio.properties"),
+        mount: "/opt/fabio/fabio.properties",
     },
 ];
 
 /// The directory of the daemon files, relative to the output directory.
 pub const GENERATED_DIR: &str = "generated";
 
-/// A supervisord program: priority, command and start switch as in the image.
+/// A supervisord program as the image's supervisord.conf declares it:
+/// name, priority, directory, command, start switch and extra settings.
+/// Every program runs as root, as in the image, which creates no other user.
 #[derive(Serialize)]
 struct Program {
     name: &'static str,
@@ -129,7 +114,6 @@ struct Program {
     directory: Option<&'static str>,
     command: &'static str,
     start: &'static str,
-    user: &'static str,
     extra: &'static [&'static str],
 }
 
@@ -138,7 +122,6 @@ const fn program(
     priority: u32,
     command: &'static str,
     start: &'static str,
-    user: &'static str,
 ) -> Program {
     Program {
         name,
@@ -146,104 +129,86 @@ const fn program(
         directory: None,
         command,
         start,
-        user,
         extra: &[],
     }
 }
 
-fn programs() -> Vec<Program> {
-    vec![
-        program(
-            "dnsmasq",
-            2,
-            "/usr/sbin/dnsmasq %(ENV_DNSMASQ_APP_PARAMS)s",
-            "START_DNSMASQ",
-            "root",
-        ),
-        program(
-            "consul",
-            4,
-            "/opt/consul/consul %(ENV_CONSUL_APP_PARAMS)s",
-            "START_CONSUL",
-            "consul",
-        ),
-        program(
-            "zookeeper",
-            8,
-            "/opt/zkStart.sh %(ENV_ZOOKEEPER_APP_PARAMS)s",
-            "START_ZOOKEEPER",
-            "zookeeper",
-        ),
-        Program {
-            directory: Some("/opt/consul-template"),
-            ..program(
-                "consul-template",
-                16,
-                "/opt/consul-template/consul-template.sh",
-                "START_CONSUL_TEMPLATE",
-                "root",
-            )
-        },
-        Program {
-            directory: Some("/opt/fabio"),
-            ..program(
-                "fabio",
-                16,
-                "fabio %(ENV_FABIO_APP_PARAMS)s",
-                "START_FABIO",
-                "fabio",
-            )
-        },
-        program(
-            "mesos-master",
-            32,
-            "mesos-master %(ENV_MESOS_MASTER_APP_PARAMS)s",
-            "START_MESOS_MASTER",
-            "root",
-        ),
-        program(
-            "marathon",
-            64,
-            "marathon %(ENV_MARATHON_APP_PARAMS)s",
-            "START_MARATHON",
-            "marathon",
-        ),
-        program(
-            "chronos",
-            96,
-            "chronos run_jar %(ENV_CHRONOS_APP_PARAMS)s",
-            "START_CHRONOS",
-            "root",
-        ),
-        Program {
-            extra: &["stopsignal=USR1"],
-            ..program(
-                "mesos-slave",
-                128,
-                "mesos-slave %(ENV_MESOS_SLAVE_APP_PARAMS)s",
-                "START_MESOS_SLAVE",
-                "root",
-            )
-        },
-        Program {
-            extra: &["startretries=100", "stopwaitsecs=30"],
-            ..program(
-                "registrator",
-                256,
-                "registrator %(ENV_REGISTRATOR_APP_PARAMS)s",
-                "START_REGISTRATOR",
-                "root",
-            )
-        },
-        program(
-            "netdata",
-            512,
-            "/opt/netdata/usr/sbin/netdata %(ENV_NETDATA_APP_PARAMS)s",
-            "START_NETDATA",
-            "root",
-        ),
-    ]
-}
+/// The image's programs, in the image's order.
+const PROGRAMS: [Program; 11] = [
+    program(
+        "consul",
+        4,
+        "/opt/consul/consul %(ENV_CONSUL_APP_PARAMS)s",
+        "START_CONSUL",
+    ),
+    program(
+        "dnsmasq",
+        2,
+        "/usr/sbin/dnsmasq %(ENV_DNSMASQ_APP_PARAMS)s",
+        "START_DNSMASQ",
+    ),
+    Program {
+        directory: Some("/opt/consul-template"),
+        ..program(
+            "consul-template_haproxy",
+            16,
+            "consul-template.sh",
+            "START_CONSUL_TEMPLATE",
+        )
+    },
+    Program {
+        directory: Some("/opt/fabio"),
+        ..program("fabio", 16, "fabio %(ENV_FABIO_APP_PARAMS)s", "START_FABIO")
+    },
+    program(
+        "zookeeper",
+        8,
+        "/opt/zkStart.sh %(ENV_ZOOKEEPER_APP_PARAMS)s",
+        "START_ZOOKEEPER",
+    ),
+    program(
+        "mesos-master",
+        32,
+        "mesos-master %(ENV_MESOS_MASTER_APP_PARAMS)s",
+        "START_MESOS_MASTER",
+    ),
+    program(
+        "marathon",
+        64,
+        "marathon %(ENV_MARATHON_APP_PARAMS)s",
+        "START_MARATHON",
+    ),
+    Program {
+        extra: &["stopsignal=USR1"],
+        ..program(
+            "mesos-slave",
+            128,
+            "mesos-slave %(ENV_MESOS_SLAVE_APP_PARAMS)s",
+            "START_MESOS_SLAVE",
+        )
+    },
+    Program {
+        extra: &["startretries=100", "stopwaitsecs=30"],
+        ..program(
+            "registrator",
+            256,
+            "registrator %(ENV_REGISTRATOR_APP_PARAMS)s",
+            "START_REGISTRATOR",
+        )
+    },
+    program(
+        "chronos",
+        512,
+        "/usr/bin/chronos run_jar %(ENV_CHRONOS_APP_PARAMS)s",
+        "START_CHRONOS",
+    ),
+    program(
+        "netdata",
+        768,
+        "/opt/netdata/usr/sbin/netdata %(ENV_NETDATA_APP_PARAMS)s",
+        "START_NETDATA",
+    ),
+];
 
 /// The web UIs the container runs: port, Registrator name, health check,
 /// and the variable that starts it.
@@ -317,12 +282,6 @@ struct EnvEntry {
     value: String,
 }
 
-#[derive(Serialize)]
-struct ZookeeperServer {
-    id: usize,
-    host: String,
-}
-
 /// Everything the templates lay out: every variable as text (`v`), and
 /// what Rust derived from them.
 #[derive(Serialize)]
@@ -334,10 +293,12 @@ struct Model {
     volumes: Vec<String>,
     environment: Vec<EnvEntry>,
     own_names: Vec<String>,
-    programs: Vec<Program>,
+    programs: &'static [Program],
     supervisor_user: String,
     supervisor_password: String,
-    zookeeper_servers: Vec<ZookeeperServer>,
+    /// The host part of Fabio's addresses: empty (every address, and Fabio
+    /// registers the machine's own) unless LISTEN_IP names one.
+    listen: String,
 }
 
 fn model(s: &Settings, generated: &[&Generated]) -> Model {
@@ -373,9 +334,10 @@ fn model(s: &Settings, generated: &[&Generated]) -> Model {
         volumes.push(s.text("VOLUME_DOCKER"));
     }
     for file in generated {
-        if let Some(target) = file.mount {
-            volumes.push(format!("./{GENERATED_DIR}/{}:{target}:ro", file.template));
-        }
+        volumes.push(format!(
+            "./{GENERATED_DIR}/{}:{}:ro",
+            file.template, file.mount
+        ));
     }
 
     let mut own_names: Vec<String> = Vec::new();
@@ -383,7 +345,8 @@ fn model(s: &Settings, generated: &[&Generated]) -> Model {
         .into_iter()
         .map(String::from)
         .chain(
-            ["HOSTNAME", "FQDN", "HOST_IP"]
+            // The container's HOSTNAME is PANTERAS_HOSTNAME.
+            ["PANTERAS_HOSTNAME", "FQDN", "HOST_IP"]
                 .iter()
                 .map(|n| s.text(n).to_ascii_lowercase()),
         )
@@ -396,19 +359,9 @@ fn model(s: &Settings, generated: &[&Generated]) -> Model {
     let (supervisor_user, supervisor_password) =
         (s.text("SUPERVISOR_USER"), s.text("SUPERVISOR_PASSWORD"));
 
-    let zookeeper_servers = match &s.get("ZOOKEEPER_ID").value {
-        Value::Number(id) if *id > 0 => match &s.get("ZOOKEEPER_HOSTS").value {
-            Value::Hosts(hosts) => hosts
-                .iter()
-                .enumerate()
-                .map(|(i, h)| ZookeeperServer {
-                    id: i + 1,
-                    host: h.host.clone(),
-                })
-                .collect(),
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
+    let listen = match s.text("LISTEN_IP").as_str() {
+        "0.0.0.0" => String::new(),
+        ip => ip.to_string(),
     };
 
     Model {
@@ -421,11 +374,11 @@ fn model(s: &Settings, generated: &[&Generated]) -> Model {
         volumes,
         environment,
         own_names,
-        programs: programs(),
+        programs: &PROGRAMS,
         supervisor_user,
         // supervisord expands `%(name)s` in values; a literal % is %%.
         supervisor_password: supervisor_password.replace('%', "%%"),
-        zookeeper_servers,
+        listen,
     }
 }
 

@@ -43,8 +43,8 @@ pub enum Kind {
     User,
     /// A password, or blank for none.
     Password,
-    /// An absolute path.
-    AbsolutePath,
+    /// An HAProxy server weight, 0 to 256, or blank for none.
+    Weight,
 }
 
 /// A checked, typed value.
@@ -114,7 +114,7 @@ impl Kind {
             Kind::RouterId => "integer 1-255",
             Kind::User => "user name",
             Kind::Password => "password",
-            Kind::AbsolutePath => "absolute path",
+            Kind::Weight => "weight 0-256",
         }
     }
 
@@ -163,7 +163,7 @@ impl Kind {
             Kind::RouterId => "a whole number from 1 to 255",
             Kind::User => "a user name of letters, digits, '.', '_' and '-', or blank for none",
             Kind::Password => "printable characters without blanks, ';' or '#', or blank for none",
-            Kind::AbsolutePath => "an absolute path without blanks, such as /var/lib/zookeeper",
+            Kind::Weight => "a whole number from 0 to 256, or blank for none",
         }
     }
 
@@ -189,7 +189,8 @@ impl Kind {
                 | Kind::ProxyOptions
                 | Kind::Credentials
                 | Kind::User
-                | Kind::Password => Ok(Value::Empty),
+                | Kind::Password
+                | Kind::Weight => Ok(Value::Empty),
                 _ => Err(format!(
                     "a blank value is not allowed; expected {}",
                     self.accepted()
@@ -280,12 +281,10 @@ impl Kind {
                 raw.chars()
                     .all(|c| c.is_ascii_graphic() && c != ';' && c != '#'),
             ),
-            Kind::AbsolutePath => text_if(
-                raw.starts_with('/')
-                    && raw
-                        .chars()
-                        .all(|c| c.is_ascii_graphic() && no_shell_quoting(c)),
-            ),
+            Kind::Weight => match number(raw) {
+                Some(n @ 0..=256) => Ok(Value::Number(n)),
+                _ => refuse(),
+            },
         }
     }
 }
@@ -458,8 +457,10 @@ mod tests {
         assert!(Kind::User.parse("ops.team").is_ok() && Kind::User.parse("a:b").is_err());
         assert!(Kind::Password.parse("p%ss:w0rd!").is_ok());
         assert!(Kind::Password.parse("a;b").is_err() && Kind::Password.parse("a b").is_err());
-        assert!(Kind::AbsolutePath.parse("/var/lib/zookeeper").is_ok());
-        assert!(Kind::AbsolutePath.parse("var/lib").is_err());
+        assert_eq!(Kind::Weight.parse("0"), Ok(Value::Number(0)));
+        assert_eq!(Kind::Weight.parse("256"), Ok(Value::Number(256)));
+        assert!(Kind::Weight.parse("257").is_err());
+        assert!(Kind::Weight.parse("-1").is_err());
     }
 
     #[test]

@@ -111,6 +111,7 @@ pub static VARS: &[Var] = &[
     var("HAPROXY_CERT_OPTS", ProxyOptions, Derived("`ssl crt /etc/haproxy/haproxy.pem` when HAPROXY_SSL=true, else empty", |s| if s.flag("HAPROXY_SSL") { "ssl crt /etc/haproxy/haproxy.pem".into() } else { String::new() }), Slave, "Certificate options of HAProxy's bind line."),
     var("HAPROXY_ADD_DOMAIN", DomainSuffix, Value(""), Slave, "Extra domain suffix for HAProxy virtual hosts, e.g. `.apps.example.com`."),
     var("HAPROXY_MAXCONN", Positive, Value("16384"), Slave, "HAProxy's global maxconn."),
+    var("HAPROXY_DEFAULT_WEIGHT", Weight, Unset, Slave, "Weight of the servers without a `haproxy_weight` tag (HAProxy's default, 1, when unset); 100 lets a `haproxy_weight=1` canary get about 1%."),
     var("HAPROXY_STATS_AUTH", Credentials, Unset, Slave, "`user:password` the HAProxy statistics page asks for."),
     // Consul.
     var("CONSUL_DC", Domain, Value("UNKNOWN"), All, "Consul datacenter."),
@@ -124,7 +125,6 @@ pub static VARS: &[Var] = &[
     var("MESOS_MASTER_QUORUM", Positive, Value("1"), Master, "Mesos master quorum: a majority of the masters."),
     var("ZOOKEEPER_HOSTS", HostList, Derived("`${HOSTNAME}:2181`", |s| format!("{}:2181", s.text("HOSTNAME"))), All, "The ZooKeeper ensemble, `host:port,...`."),
     var("ZOOKEEPER_ID", Count, Value("0"), Master, "This master's ZooKeeper id, 1..N; 0 for a single-node ZooKeeper."),
-    var("ZOOKEEPER_DATA_DIR", AbsolutePath, Value("/var/lib/zookeeper"), Master, "ZooKeeper's dataDir in generated/zookeeper/zoo.cfg."),
     var("GOMAXPROCS", Positive, Value("4"), All, "GOMAXPROCS of the Go daemons."),
     var("MARATHON_JAVA_OPTS", Text, Value("-Xmx512m"), Master, "JVM options of Marathon."),
     var("ZOOKEEPER_JAVA_OPTS", Text, Value("-Xmx512m"), Master, "JVM options of ZooKeeper (JVMFLAGS)."),

@@ -1,11 +1,13 @@
-//! The HAProxy files: the consul-template template rendered offline by
-//! ctmpl-render (Go's template engine with consul-template's functions),
-//! passed through the image's reload shell, then checked by `haproxy -c`
-//! and by a real HAProxy carrying traffic on loopback.
+//! The HAProxy files through the image's own path: the real consul-template
+//! 0.18.2 renders the template from a Consul API double, the image's
+//! haproxy_reload.sh `configure` step passes it through the shell and
+//! checks it with HAProxy 1.6 (the image's line), Debian's HAProxy 2.6
+//! checks it too, and a real HAProxy 1.6 carries traffic on loopback, next
+//! to one started from the image's own template.
 
 mod common;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -13,6 +15,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::Host;
+use common::tools::{self, ConsulDouble, Readers};
+use serde_json::json;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -20,36 +24,38 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The tools this file needs, or None (outside CI) to skip.
-fn tools(test: &str) -> Option<PathBuf> {
-    let ok = common::have("haproxy", test) & common::have("bash", test);
-    let render = common::ctmpl_render(test)?;
-    ok.then_some(render)
+fn write_catalog(dir: &Path, catalog: &serde_json::Value) -> PathBuf {
+    let path = dir.join("catalog.json");
+    std::fs::write(&path, catalog.to_string()).unwrap();
+    path
 }
 
-/// Generates, renders the template with `catalog`, applies the reload
-/// substitution and returns the final configuration text.
-fn final_config(
-    host: &Host,
-    args: &[&str],
-    render: &Path,
-    catalog: &Path,
-    ports: (u16, u16),
-) -> String {
+/// The compose environment of a generated host, as the container has it.
+fn container_env(host: &Host) -> Vec<(String, String)> {
+    common::environment(&host.path().join("docker-compose.yml"))
+}
+
+/// Generates, renders our template with the real consul-template and
+/// returns the file as consul-template writes it.
+fn rendered(host: &Host, args: &[&str], readers: &Readers, catalog: &Path) -> String {
     host.compose(args);
-    let rendered = common::render_ctmpl(
-        render,
+    let consul = ConsulDouble::start(catalog);
+    tools::consul_template(
+        readers,
+        &consul,
         &host.generated("haproxy/haproxy.cfg.ctmpl"),
-        catalog,
-    );
-    let expected = rendered
-        .replace("${PORT_HTTP}", &ports.0.to_string())
-        .replace("${PORT_STATS}", &ports.1.to_string());
-    let reloaded = common::reload_substitution(&rendered, ports.0, ports.1);
-    // The shell filled the two placeholders and changed nothing else.
-    assert_eq!(reloaded, expected);
-    assert!(!reloaded.contains(['$', '"', '`']), "{reloaded}");
-    reloaded
+        &container_env(host),
+    )
+}
+
+/// The image's reload step with `haproxy` as haproxy_a, then Debian's
+/// HAProxy: the final configuration both accept.
+fn reloaded(rendered: &str, env: &[(String, String)], haproxy: &Path) -> String {
+    let config = tools::image_configure(rendered, env, haproxy)
+        .unwrap_or_else(|log| panic!("the image's reload step refused:\n{log}\n{rendered}"));
+    tools::haproxy_c(Path::new("haproxy"), &config)
+        .unwrap_or_else(|log| panic!("HAProxy 2.6 refused:\n{log}\n{config}"));
+    config
 }
 
 fn self_signed_certificate(dir: &Path) -> PathBuf {
@@ -85,9 +91,11 @@ fn self_signed_certificate(dir: &Path) -> PathBuf {
 }
 
 #[test]
-fn haproxy_check_accepts_every_fixture_for_every_option() {
-    let test = "haproxy_check_accepts_every_fixture_for_every_option";
-    let Some(render) = tools(test) else { return };
+fn haproxy_16_and_26_accept_every_fixture_for_every_option_after_the_image_reload_step() {
+    let test = "haproxy_16_and_26_accept_every_fixture";
+    let Some(readers) = Readers::find(test) else {
+        return;
+    };
     if !common::have("openssl", test) {
         return;
     }
@@ -96,6 +104,7 @@ fn haproxy_check_accepts_every_fixture_for_every_option() {
     let cert_opts = format!("HAPROXY_CERT_OPTS=ssl crt {}", pem.display());
     let options: Vec<Vec<String>> = vec![
         vec![],
+        vec!["--set".into(), "HAPROXY_DEFAULT_WEIGHT=100".into()],
         vec![
             "--role".into(),
             "slave".into(),
@@ -115,37 +124,40 @@ fn haproxy_check_accepts_every_fixture_for_every_option() {
             "--set".into(),
             "HAPROXY_MAXCONN=2000".into(),
         ],
-        vec![
-            "--set".into(),
-            "CONSUL_DOMAIN=Example.Internal".into(),
-            "--set".into(),
-            "KEEPALIVED_VIP=10.0.0.100".into(),
-        ],
+        vec!["--set".into(), "CONSUL_DOMAIN=Example.Internal".into()],
     ];
+    let scratch = tempfile::tempdir().unwrap();
+    let hostile = write_catalog(scratch.path(), &hostile_catalog(&scratch.path().join("x")));
     for args in &options {
+        // HAProxy 1.6 is built without OpenSSL: `ssl crt` is Debian's to check.
+        let ssl = args.iter().any(|a| a == "HAPROXY_SSL=true");
+        let haproxy = if ssl {
+            PathBuf::from("/usr/sbin/haproxy")
+        } else {
+            readers.haproxy_16.clone()
+        };
         for catalog in [
-            "catalog-cluster.json",
-            "catalog-empty.json",
-            "catalog-hostile.json",
+            fixture("catalog-cluster.json"),
+            fixture("catalog-empty.json"),
+            hostile.clone(),
         ] {
             let host = Host::new();
             let mut all = vec!["--ip", "10.0.0.9"];
             all.extend(args.iter().map(String::as_str));
-            let config = final_config(&host, &all, &render, &fixture(catalog), (8550, 8551));
-            let dir = tempfile::tempdir().unwrap();
-            common::haproxy_check(&common::haproxy_file(dir.path(), &config));
+            let text = rendered(&host, &all, &readers, &catalog);
+            let env = container_env(&host);
+            reloaded(&text, &env, &haproxy);
             // The base file alone, as the image starts HAProxy before the
-            // first render, is valid too.
+            // first render, passes too.
             let base = std::fs::read_to_string(host.generated("haproxy/haproxy.cfg")).unwrap();
-            let base = common::reload_substitution(&base, 8660, 8661);
-            common::haproxy_check(&common::haproxy_file(dir.path(), &base));
+            reloaded(&base, &env, &haproxy);
         }
     }
 }
 
 #[test]
-fn ctmpl_render_of_the_cluster_fixture() {
-    let Some(render) = tools("ctmpl_render_of_the_cluster_fixture") else {
+fn consul_template_renders_the_cluster_fixture() {
+    let Some(readers) = Readers::find("consul_template_renders_the_cluster_fixture") else {
         return;
     };
     let host = Host::new()
@@ -158,56 +170,198 @@ fn ctmpl_render_of_the_cluster_fixture() {
         "slave",
         "--set",
         "HAPROXY_ADD_DOMAIN=.apps.example.com",
+        "--set",
+        "PANTERAS_HOSTNAME=container-1",
     ];
-    let config = final_config(
-        &host,
-        &args,
-        &render,
-        &fixture("catalog-cluster.json"),
-        (8550, 8551),
-    );
-    let frontend = &config[config.find("frontend http-in").unwrap()..];
+    let text = rendered(&host, &args, &readers, &fixture("catalog-cluster.json"));
+    reloaded(&text, &container_env(&host), &readers.haproxy_16);
+    let frontend = &text[text.find("frontend http-in").unwrap()..];
     insta::assert_snapshot!(frontend);
 }
 
+/// Every form of hostile text, each in every place a tag, a name, an
+/// address, a node, a datacenter or a KV value lands; the shell payloads
+/// would create `marker`.
+fn hostile_catalog(marker: &Path) -> serde_json::Value {
+    let m = marker.display();
+    let payloads = [
+        format!("\n`touch {m}`"),
+        format!("\r`touch {m}`"),
+        format!("\n\"$(touch {m})\""),
+        format!("`touch {m}`"),
+        format!("$(touch {m})"),
+        "\"".to_string(),
+        " # comment".to_string(),
+        "\u{0}".to_string(),
+        "\\".to_string(),
+        "\nlisten injected\n    bind :1".to_string(),
+        "x".repeat(5000),
+    ];
+    let forms = [
+        "haproxy_route=/ok",
+        "haproxy_weight=5",
+        "haproxy_httpchk=GET /ok",
+        "haproxy_tcp=9999",
+    ];
+    let mut services = Vec::new();
+    for (i, p) in payloads.iter().enumerate() {
+        // Every tag form with the payload after it, before it and alone
+        // beside a valid tag of the same form (the case of an anchored
+        // match over all the tags joined).
+        let mut tags = vec!["haproxy".to_string(), "haproxy_weight=5".to_string()];
+        for form in forms {
+            tags.push(format!("{form}{p}"));
+            tags.push(format!("{p}{form}"));
+        }
+        tags.push(p.clone());
+        let port = 8100 + i;
+        services.push(json!({"name": format!("tags{i}"), "node": "n1", "address": "10.0.1.1", "port": port, "tags": tags}));
+        services.push(json!({"name": format!("name{i}{p}"), "node": "n1", "address": "10.0.1.1", "port": port, "tags": ["haproxy"]}));
+        services.push(json!({"name": format!("addr{i}"), "node": "n1", "address": format!("10.0.1.1{p}"), "port": port, "tags": ["haproxy", "haproxy_tcp=9000"]}));
+        services.push(json!({"name": format!("node{i}"), "node": format!("n1{p}"), "address": "10.0.1.2", "port": port, "tags": ["haproxy", "haproxy_tcp=9001"]}));
+        services.push(json!({"name": "consul", "node": format!("m{i}{p}"), "address": format!("10.0.0.{i}{p}"), "port": 8300, "tags": []}));
+    }
+    services.push(json!({"name": "fine", "node": "n1", "address": "10.0.1.3", "port": 8007, "tags": ["haproxy", "haproxy_route=/fine", "haproxy_weight=7", "haproxy_httpchk=GET /check HTTP/1.0\\r\\nHost:\\ www.domain.com"]}));
+    services.push(json!({"name": "consul", "node": "m-ok", "address": "10.0.0.1", "port": 8300, "tags": []}));
+    services.push(json!({"name": "consul", "node": "n1", "address": "10.0.1.1", "port": 8300, "tags": []}));
+    services.push(json!({"name": "panteras", "node": "n1", "address": "10.0.1.1", "port": 8004, "tags": ["haproxy"]}));
+    let mut kv = serde_json::Map::new();
+    for (i, p) in payloads.iter().enumerate() {
+        kv.insert(format!("haproxy/tags{i}/maxconn"), json!(format!("12{p}")));
+    }
+    let mut datacenters = vec![json!("dc1")];
+    datacenters.extend(payloads.iter().map(|p| json!(format!("dc{p}"))));
+    json!({"datacenters": datacenters, "services": services, "kv": kv, "self": "n1"})
+}
+
+/// The shapes every line the template adds may take: each user-controlled
+/// piece only in its exactly matched form.
+const LINE_SHAPES: &[&str] = &[
+    r"",
+    r"    # [A-Za-z0-9 ,.:()=/_*'-]+",
+    r"    acl host_[A-Za-z0-9_-]{1,63} var\(txn\.host\) -m str( [a-z0-9._-]+)+",
+    r"    use_backend backend_[A-Za-z0-9_-]{1,63} if host_[A-Za-z0-9_-]{1,63}",
+    r"    use_backend backend_[A-Za-z0-9_-]{1,63} if \{ path_beg /[A-Za-z0-9._~/-]{0,255}/ \}",
+    r"    acl host_panteras var\(txn\.host\) -m str( [a-z0-9._-]+)+",
+    r"    use_backend backend_panteras if host_panteras",
+    r"backend backend_panteras",
+    r"    errorfile 503 /etc/haproxy/errors/panteras\.http",
+    r"backend backend_[A-Za-z0-9_-]{1,63}",
+    r"    balance roundrobin",
+    r"    default-server weight [0-9]{1,3}",
+    r"    option httpchk ([A-Za-z0-9._~/?=&%:;,+*@!-]|\\[rnt ]){1,255}( ([A-Za-z0-9._~/?=&%:;,+*@!-]|\\[rnt ]){1,255}){0,2}",
+    r"    server [A-Za-z0-9._-]{1,63}_[0-9]{1,5} [0-9.]{7,15}:[0-9]{1,5} maxconn [0-9]{1,6}( weight [0-9]{1,3})* check",
+    r"listen tcp_[A-Za-z0-9_-]{1,63}_[0-9]{1,5}",
+    r"    bind :[0-9]{1,5}",
+    r"    mode tcp",
+    r"    option tcplog",
+    r"    server [A-Za-z0-9._-]{1,63}_[0-9]{1,5} [0-9.]{7,15}:[0-9]{1,5} check",
+];
+
 #[test]
-fn ctmpl_render_leaves_out_what_haproxy_or_the_shell_could_not_take() {
-    let Some(render) = tools("ctmpl_render_leaves_out") else {
+fn hostile_tags_names_and_addresses_reach_the_file_only_in_matched_forms() {
+    let Some(readers) = Readers::find("hostile_tags_names_and_addresses") else {
         return;
     };
+    let scratch = tempfile::tempdir().unwrap();
+    let marker = scratch.path().join("marker");
+    let catalog = write_catalog(scratch.path(), &hostile_catalog(&marker));
     let host = Host::new();
-    let config = final_config(
+    let text = rendered(
         &host,
-        &["--ip", "10.0.0.9"],
-        &render,
-        &fixture("catalog-hostile.json"),
-        (8550, 8551),
+        &["--ip", "10.0.0.9", "--set", "KEEPALIVED_VIP=10.0.0.100"],
+        &readers,
+        &catalog,
     );
-    let frontend = &config[config.find("frontend http-in").unwrap()..];
-    insta::assert_snapshot!(frontend);
-    assert!(config.contains("backend backend_fine"));
-    assert!(config.contains("server 10.0.1.3:8007 10.0.1.3:8007 maxconn 128 weight 100 check"));
-    assert_eq!(
-        config
-            .lines()
-            .filter(|l| *l == "backend backend_panteras")
-            .count(),
-        1
-    );
-    for absent in [
-        "bad",
-        "dollar",
-        "spaced",
-        "1.2.3.4",
-        "unresolvable",
-        "300.1.2.3",
-        "reboot",
-        "DELETE",
-        "9999999",
-        "weight 999",
-    ] {
-        assert!(!config.contains(absent), "{absent} reached the file");
+    let base = std::fs::read_to_string(host.generated("haproxy/haproxy.cfg")).unwrap();
+    let added = text
+        .strip_prefix(base.as_str())
+        .expect("the template starts with the base file");
+    let shapes: Vec<regex::Regex> = LINE_SHAPES
+        .iter()
+        .map(|s| regex::Regex::new(&format!("^{s}$")).unwrap())
+        .collect();
+    for line in added.split('\n') {
+        assert!(
+            shapes.iter().any(|r| r.is_match(line)),
+            "a line of an unexpected shape reached haproxy.cfg: {line:?}"
+        );
     }
+    for absent in ["injected", "touch", "`", "$(", "\"", "\r", "\0", "xxxxxxxxxx"] {
+        assert!(!added.contains(absent), "{absent:?} reached the file");
+    }
+    // The valid tags still count: weight, route, the README's httpchk form.
+    assert!(added.contains("    server n1_8100 10.0.1.1:8100 maxconn 128 weight 5 check"));
+    assert!(added.contains("    server n1_8007 10.0.1.3:8007 maxconn 128 weight 7 check"));
+    assert!(added.contains("if { path_beg /fine/ }"));
+    assert!(added.contains(r"    option httpchk GET /check HTTP/1.0\r\nHost:\ www.domain.com"));
+    assert!(added.contains("    # a haproxy_httpchk tag was left out"));
+    assert_eq!(added.matches("\nbackend backend_panteras\n").count(), 1);
+
+    // The image's reload step runs nothing from the file, and both HAProxy
+    // versions accept what it makes.
+    let env = container_env(&host);
+    reloaded(&text, &env, &readers.haproxy_16);
+    assert!(!marker.exists(), "the reload shell ran a command from a tag");
+
+    // The keepalived template: only well-formed peer addresses, no command.
+    let consul = ConsulDouble::start(&catalog);
+    let keepalived = tools::consul_template(
+        &readers,
+        &consul,
+        &host.generated("keepalived/keepalived.conf.ctmpl"),
+        &env,
+    );
+    for absent in ["touch", "`", "$(", "\r", "\0", "injected"] {
+        assert!(!keepalived.contains(absent), "{absent:?} reached keepalived.conf");
+    }
+    // The other node is a peer; this node (n1, 10.0.1.1) is not.
+    assert!(keepalived.contains("        10.0.0.1\n"), "{keepalived}");
+    assert!(!keepalived.contains("10.0.1.1"), "{keepalived}");
+}
+
+#[test]
+fn httpchk_takes_every_form_the_image_readme_documents() {
+    let Some(readers) = Readers::find("httpchk_takes_every_form") else {
+        return;
+    };
+    let forms = [
+        ("/status", "/status"),
+        ("GET /health", "GET /health"),
+        ("HEAD /", "HEAD /"),
+        (
+            r"GET /check HTTP/1.0\r\nHost:\ www.domain.com",
+            r"GET /check HTTP/1.0\r\nHost:\ www.domain.com",
+        ),
+        ("OPTIONS /ping?x=1&y=%20", "OPTIONS /ping?x=1&y=%20"),
+    ];
+    let scratch = tempfile::tempdir().unwrap();
+    for (tag, written) in forms {
+        let catalog = write_catalog(
+            scratch.path(),
+            &json!({"datacenters": ["dc1"], "services": [
+                {"name": "web", "node": "n1", "address": "10.0.1.1", "port": 8080, "tags": ["haproxy", format!("haproxy_httpchk={tag}")]}
+            ]}),
+        );
+        let host = Host::new();
+        let text = rendered(&host, &["--ip", "10.0.0.9"], &readers, &catalog);
+        let config = reloaded(&text, &container_env(&host), &readers.haproxy_16);
+        assert!(
+            config.contains(&format!("\n    option httpchk {written}\n")),
+            "{tag}: {config}"
+        );
+    }
+    // A form the shell or HAProxy cannot take is said, not dropped silently.
+    let catalog = write_catalog(
+        scratch.path(),
+        &json!({"datacenters": ["dc1"], "services": [
+            {"name": "web", "node": "n1", "address": "10.0.1.1", "port": 8080, "tags": ["haproxy", "haproxy_httpchk=GET /$(id)"]}
+        ]}),
+    );
+    let host = Host::new();
+    let text = rendered(&host, &["--ip", "10.0.0.9"], &readers, &catalog);
+    assert!(text.contains("    # a haproxy_httpchk tag was left out"));
+    assert!(!text.contains("option httpchk"));
 }
 
 /// A tiny HTTP server on loopback that answers every request with `name`.
@@ -281,8 +435,39 @@ fn get(port: u16, host: &str, path: &str) -> (u16, String) {
     (status, body)
 }
 
-/// Stops HAProxy however the test ends.
+/// A real HAProxy serving a final configuration; stopped when dropped.
 struct Running(Child);
+
+impl Running {
+    /// Starts `haproxy` in the foreground and waits for `port` to accept.
+    fn start(haproxy: &Path, config: &str, port: u16) -> Running {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.keep().join("haproxy.cfg");
+        std::fs::write(&path, config).unwrap();
+        let child = Command::new(haproxy)
+            .arg("-db")
+            .arg("-f")
+            .arg(&path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut running = Running(child);
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if started.elapsed() > Duration::from_secs(10)
+                || running.0.try_wait().unwrap().is_some()
+            {
+                let _ = running.0.kill();
+                let mut stderr = String::new();
+                let _ = running.0.stderr.take().unwrap().read_to_string(&mut stderr);
+                panic!("HAProxy did not start:\n{stderr}\n{config}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        running
+    }
+}
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -291,9 +476,50 @@ impl Drop for Running {
     }
 }
 
+/// The image's base file, template and environment run on loopback ports:
+/// the final configuration its own reload step makes.
+fn image_config(
+    readers: &Readers,
+    consul: &ConsulDouble,
+    env: &[(String, String)],
+    (http, stats): (u16, u16),
+) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["haproxy.cfg", "haproxy.cfg.ctmpl"] {
+        std::fs::copy(tools::image_file(name), dir.path().join(name)).unwrap();
+    }
+    let text = tools::consul_template(
+        readers,
+        consul,
+        &dir.path().join("haproxy.cfg.ctmpl"),
+        env,
+    );
+    let config = tools::image_configure(&text, env, &readers.haproxy_16)
+        .unwrap_or_else(|log| panic!("the image's own files failed its reload step: {log}"));
+    on_ports(&config, (8550, 8551), (http, stats))
+}
+
+/// The configuration as it was made for haproxy_a, bound on other ports.
+fn on_ports(config: &str, from: (u16, u16), to: (u16, u16)) -> String {
+    config
+        .replace(&format!(":{} ", from.0), &format!(":{} ", to.0))
+        .replace(&format!(":{}\n", from.0), &format!(":{}\n", to.0))
+        .replace(&format!(":{}\n", from.1), &format!(":{}\n", to.1))
+}
+
+/// What one request reached: a backend's name, the PanteraS page, or the
+/// status HAProxy answered itself.
+fn reached(port: u16, host: &str, path: &str) -> String {
+    match get(port, host, path) {
+        (200, body) if body.contains("<title>PaaS</title>") => "panteras page".into(),
+        (200, body) => body.trim().to_string(),
+        (status, _) => status.to_string(),
+    }
+}
+
 #[test]
 fn real_haproxy_routes_traffic_by_host_path_weight_and_tcp() {
-    let Some(render) = tools("real_haproxy_routes_traffic") else {
+    let Some(readers) = Readers::find("real_haproxy_routes_traffic") else {
         return;
     };
     let web_1 = http_backend("web-1");
@@ -302,28 +528,30 @@ fn real_haproxy_routes_traffic_by_host_path_weight_and_tcp() {
     let api = http_backend("api");
     let echo = tcp_backend();
     let tcp_port = common::free_port();
-    let catalog = serde_json::json!({
-        "datacenters": ["dc1", "ams1"],
-        "services": [
-            {"name": "web", "node": "n1", "address": "127.0.0.1", "port": web_1, "tags": ["haproxy", "haproxy_httpchk=GET /health"]},
-            {"name": "web", "node": "n2", "address": "127.0.0.1", "port": web_2, "tags": ["haproxy"]},
-            {"name": "web", "node": "n3", "address": "127.0.0.1", "port": canary, "tags": ["haproxy", "haproxy_weight=1"]},
-            {"name": "my_api-v2", "node": "n1", "address": "127.0.0.1", "port": api, "tags": ["haproxy", "haproxy_route=/api"]},
-            {"name": "my_api-v2", "node": "n2", "address": "127.0.0.1", "port": api, "tags": ["haproxy", "haproxy_route=/v2/"], "status": "critical"},
-            {"name": "echo", "node": "n1", "address": "127.0.0.1", "port": echo, "tags": ["haproxy", format!("haproxy_tcp={tcp_port}")]},
-            {"name": "down", "node": "n1", "address": "127.0.0.1", "port": web_1, "tags": ["haproxy"], "status": "critical"},
-            {"name": "hidden", "node": "n1", "address": "127.0.0.1", "port": web_1, "tags": ["internal"]}
-        ],
-        "kv": {"haproxy/web/maxconn": "32"}
-    });
-    let dir = tempfile::tempdir().unwrap();
-    let catalog_path = dir.path().join("catalog.json");
-    std::fs::write(&catalog_path, catalog.to_string()).unwrap();
-
+    let scratch = tempfile::tempdir().unwrap();
+    let catalog = write_catalog(
+        scratch.path(),
+        &json!({
+            "datacenters": ["dc1", "ams1"],
+            "services": [
+                {"name": "web", "node": "n1", "address": "127.0.0.1", "port": web_1, "tags": ["haproxy", "haproxy_httpchk=GET /health"]},
+                {"name": "web", "node": "n2", "address": "127.0.0.1", "port": web_2, "tags": ["haproxy"]},
+                {"name": "web", "node": "n3", "address": "127.0.0.1", "port": canary, "tags": ["haproxy", "haproxy_weight=1"]},
+                {"name": "my_api-v2", "node": "n1", "address": "127.0.0.1", "port": api, "tags": ["haproxy", "haproxy_route=/api"]},
+                {"name": "my_api-v2", "node": "n2", "address": "127.0.0.1", "port": api, "tags": ["haproxy", "haproxy_route=/v2/"], "status": "critical"},
+                {"name": "echo", "node": "n1", "address": "127.0.0.1", "port": echo, "tags": ["haproxy", format!("haproxy_tcp={tcp_port}")]},
+                {"name": "down", "node": "n1", "address": "127.0.0.1", "port": web_1, "tags": ["haproxy"], "status": "critical"},
+                {"name": "hidden", "node": "n1", "address": "127.0.0.1", "port": web_1, "tags": ["internal"]}
+            ],
+            "kv": {"haproxy/web/maxconn": "32"}
+        }),
+    );
     let host = Host::new()
         .env("HOSTNAME", "node-1")
         .env("FQDN", "node-1.example.com");
-    // A modest maxconn: the default needs more file descriptors than a test sandbox may allow.
+    // A modest maxconn: the default needs more file descriptors than a
+    // test sandbox may allow. Untagged servers at 100 make the canary's
+    // weight of 1 about 1% of the traffic.
     let args = [
         "--ip",
         "10.11.12.13",
@@ -333,30 +561,14 @@ fn real_haproxy_routes_traffic_by_host_path_weight_and_tcp() {
         "HAPROXY_ADD_DOMAIN=.apps.example.com",
         "--set",
         "HAPROXY_MAXCONN=2000",
+        "--set",
+        "HAPROXY_DEFAULT_WEIGHT=100",
     ];
+    let text = rendered(&host, &args, &readers, &catalog);
+    let config = reloaded(&text, &container_env(&host), &readers.haproxy_16);
     let (http, stats) = (common::free_port(), common::free_port());
-    let config = final_config(&host, &args, &render, &catalog_path, (http, stats));
-    let path = common::haproxy_file(dir.path(), &config);
-    common::haproxy_check(&path);
-    let child = Command::new("haproxy")
-        .arg("-db")
-        .arg("-f")
-        .arg(&path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut haproxy = Running(child);
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", http)).is_err() {
-        if started.elapsed() > Duration::from_secs(10) || haproxy.0.try_wait().unwrap().is_some() {
-            let _ = haproxy.0.kill();
-            let mut stderr = String::new();
-            let _ = haproxy.0.stderr.take().unwrap().read_to_string(&mut stderr);
-            panic!("HAProxy did not start:\n{stderr}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let config = on_ports(&config, (8550, 8551), (http, stats));
+    let _haproxy = Running::start(&readers.haproxy_16, &config, http);
 
     // Every name form of a service reaches it, whatever the case and port.
     for name in [
@@ -367,27 +579,25 @@ fn real_haproxy_routes_traffic_by_host_path_weight_and_tcp() {
         "web.apps.example.com",
         "WEB.Service.Consul:80",
     ] {
-        let (status, body) = get(http, name, "/");
-        assert_eq!(status, 200, "{name}");
-        assert!(body.starts_with("web-"), "{name}: {body}");
+        assert!(reached(http, name, "/").starts_with("web-"), "{name}");
     }
-    assert_eq!(get(http, "my_api-v2.service", "/").1, "api\n");
+    assert_eq!(reached(http, "my_api-v2.service", "/"), "api");
 
     // Path routes, from any host name, also from a critical instance's tag.
-    assert_eq!(get(http, "anything.example.com", "/api/users").1, "api\n");
-    assert_eq!(get(http, "10.11.12.13", "/v2/x").1, "api\n");
-    assert_eq!(get(http, "anything.example.com", "/apiary").0, 503);
+    assert_eq!(reached(http, "anything.example.com", "/api/users"), "api");
+    assert_eq!(reached(http, "10.11.12.13", "/v2/x"), "api");
+    assert_eq!(reached(http, "anything.example.com", "/apiary"), "503");
 
     // Weights: the canary gets about 1 in 201 requests, the others the rest.
     let mut hits: HashMap<String, usize> = HashMap::new();
     for _ in 0..402 {
-        *hits.entry(get(http, "web.service", "/").1).or_default() += 1;
+        *hits.entry(reached(http, "web.service", "/")).or_default() += 1;
     }
-    let canary_hits = hits.get("web-canary\n").copied().unwrap_or(0);
+    let canary_hits = hits.get("web-canary").copied().unwrap_or(0);
     assert!((1..=8).contains(&canary_hits), "{hits:?}");
-    assert!(hits["web-1\n"] > 150 && hits["web-2\n"] > 150, "{hits:?}");
+    assert!(hits["web-1"] > 150 && hits["web-2"] > 150, "{hits:?}");
 
-    // The TCP listener forwards to the service.
+    // The TCP listener, bound on every address as in the image.
     let mut stream = TcpStream::connect(("127.0.0.1", tcp_port)).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(5)))
@@ -401,12 +611,10 @@ fn real_haproxy_routes_traffic_by_host_path_weight_and_tcp() {
     // Unknown hosts, services without passing instances and services
     // without the haproxy tag get HAProxy's 503.
     for name in ["unknown.example.com", "down.service", "hidden.service"] {
-        let (status, body) = get(http, name, "/");
-        assert_eq!(status, 503, "{name}");
-        assert!(!body.contains("PanteraS"), "{name}");
+        assert_eq!(reached(http, name, "/"), "503", "{name}");
     }
 
-    // The host's own names get the PanteraS page.
+    // The host's own names get the image's PanteraS page.
     for name in [
         "localhost",
         "127.0.0.1",
@@ -414,14 +622,124 @@ fn real_haproxy_routes_traffic_by_host_path_weight_and_tcp() {
         "NODE-1.example.com",
         "10.11.12.13",
     ] {
-        let (status, body) = get(http, name, "/");
-        assert_eq!(
-            (status, body.as_str()),
-            (200, "this is a PanteraS host\n"),
-            "{name}"
-        );
+        assert_eq!(reached(http, name, "/"), "panteras page", "{name}");
     }
 
     // The statistics page listens on its own port.
     assert_eq!(get(stats, "localhost", "/").0, 200);
+}
+
+#[test]
+fn image_template_and_ours_send_every_request_to_the_same_backend() {
+    let Some(readers) = Readers::find("image_template_and_ours") else {
+        return;
+    };
+    let a1 = http_backend("a-1");
+    let a2 = http_backend("a-2");
+    let a3 = http_backend("a-3");
+    let b1 = http_backend("b-1");
+    let b2 = http_backend("b-2");
+    let scratch = tempfile::tempdir().unwrap();
+    // Node names sort the instances; `b` has its route only on its second
+    // instance, which the image's template never reads.
+    let catalog = write_catalog(
+        scratch.path(),
+        &json!({
+            "datacenters": ["dc1", "ams1"],
+            "services": [
+                {"name": "alpha", "node": "n1", "address": "127.0.0.1", "port": a1, "tags": ["haproxy", "haproxy_route=/shop"]},
+                {"name": "alpha", "node": "n2", "address": "127.0.0.1", "port": a2, "tags": ["haproxy", "haproxy_route=/shop", "haproxy_weight=3"]},
+                {"name": "alpha", "node": "n3", "address": "127.0.0.1", "port": a3, "tags": ["haproxy", "haproxy_route=/shop"], "status": "critical"},
+                {"name": "beta", "node": "n1", "address": "127.0.0.1", "port": b1, "tags": ["haproxy"]},
+                {"name": "beta", "node": "n2", "address": "127.0.0.1", "port": b2, "tags": ["haproxy", "haproxy_route=/blog"]},
+                {"name": "gamma", "node": "n1", "address": "127.0.0.1", "port": b1, "tags": ["haproxy"], "status": "critical"}
+            ]
+        }),
+    );
+    let host = Host::new()
+        .env("HOSTNAME", "node-1")
+        .env("FQDN", "node-1.example.com");
+    host.compose(&[
+        "--ip",
+        "127.0.0.1",
+        "--set",
+        "HAPROXY_ADD_DOMAIN=.apps.example.com",
+        "--set",
+        "HAPROXY_MAXCONN=2000",
+    ]);
+    let env = container_env(&host);
+    let consul = ConsulDouble::start(&catalog);
+    let ours_text = tools::consul_template(
+        &readers,
+        &consul,
+        &host.generated("haproxy/haproxy.cfg.ctmpl"),
+        &env,
+    );
+    let ours = reloaded(&ours_text, &env, &readers.haproxy_16);
+    let ours_ports = (common::free_port(), common::free_port());
+    let image_ports = (common::free_port(), common::free_port());
+    let _ours = Running::start(
+        &readers.haproxy_16,
+        &on_ports(&ours, (8550, 8551), ours_ports),
+        ours_ports.0,
+    );
+    let _image = Running::start(
+        &readers.haproxy_16,
+        &image_config(&readers, &consul, &env, image_ports),
+        image_ports.0,
+    );
+
+    // (host, path, deliberate change or "" when both must agree)
+    let requests = [
+        ("alpha.service", "/", ""),
+        ("ALPHA.service.consul", "/", ""),
+        ("alpha.service.dc1.consul", "/x", ""),
+        ("alpha.service.ams1.consul", "/", ""),
+        ("alpha.apps.example.com", "/", ""),
+        ("beta.service", "/", ""),
+        ("unknown.example.com", "/shop/cart", ""),
+        ("unknown.example.com", "/shopping", ""),
+        ("unknown.example.com", "/", ""),
+        ("gamma.service", "/", ""),
+        ("localhost", "/", ""),
+        ("127.0.0.1", "/", ""),
+        ("node-1", "/", ""),
+        ("node-1.example.com", "/", ""),
+        ("alpha.service:80", "/", "haproxy-host-port-case"),
+        ("unknown.example.com", "/blog/post", "haproxy-route-union"),
+        ("beta.service", "/shop/cart", "haproxy-host-before-route"),
+    ];
+    let mut differences = BTreeMap::new();
+    for (host_name, path, change) in requests {
+        // Distribution over the round robin: the same backends, the same
+        // number of times each.
+        let spread = |port: u16| {
+            let mut hits: BTreeMap<String, usize> = BTreeMap::new();
+            for _ in 0..10 {
+                *hits.entry(reached(port, host_name, path)).or_default() += 1;
+            }
+            hits
+        };
+        let (mine, theirs) = (spread(ours_ports.0), spread(image_ports.0));
+        if change.is_empty() {
+            assert_eq!(mine, theirs, "{host_name}{path}");
+        } else {
+            assert_ne!(mine, theirs, "{host_name}{path}: {change} made no difference");
+            assert!(
+                common::DELIBERATE.iter().any(|(id, _)| *id == change),
+                "{change} is not a listed deliberate change"
+            );
+            differences.insert(change, (mine, theirs));
+        }
+    }
+    let shown: Vec<&str> = differences.keys().copied().collect();
+    assert_eq!(
+        shown,
+        [
+            "haproxy-host-before-route",
+            "haproxy-host-port-case",
+            "haproxy-route-union"
+        ],
+        "each routing difference is shown by a request"
+    );
 }

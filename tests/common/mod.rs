@@ -8,6 +8,8 @@ use std::sync::OnceLock;
 
 use tempfile::TempDir;
 
+pub mod tools;
+
 /// A host directory with `restricted/` files and an environment.
 pub struct Host {
     pub dir: TempDir,
@@ -98,6 +100,24 @@ impl Host {
         std::fs::read_to_string(self.path().join(name)).ok()
     }
 }
+
+/// Every place where a generated file does not do what the image's own
+/// file does, on purpose: an id the fidelity tests name it by, and the
+/// sentence the README's "Deliberate changes from the image" list carries.
+pub const DELIBERATE: &[(&str, &str)] = &[
+    ("haproxy-host-port-case", "HAProxy matches a virtual host's name without its port and whatever its case"),
+    ("haproxy-route-union", "a service's `haproxy_route` paths are the union over all its instances"),
+    ("haproxy-host-before-route", "host rules come before path routes, so a path route cannot take another virtual host's requests"),
+    ("haproxy-names-left-out", "names, tags, addresses and KV values that HAProxy or the reload shell cannot take are left out"),
+    ("haproxy-tcp-listen-name", "each `haproxy_tcp` port gets its own listen section, `tcp_NAME_PORT`"),
+    ("haproxy-default-weight", "`HAPROXY_DEFAULT_WEIGHT` (unset by default) gives servers without a `haproxy_weight` tag a weight"),
+    ("haproxy-written-values", "`LISTEN_IP` and `HAPROXY_CERT_OPTS` are written into haproxy.cfg, not filled by the reload shell"),
+    ("haproxy-maxconn-stats-auth", "`HAPROXY_MAXCONN` sets the global maxconn and `HAPROXY_STATS_AUTH` protects the statistics page"),
+    ("supervisor-console-auth", "`SUPERVISOR_USER` and `SUPERVISOR_PASSWORD` protect the supervisord console"),
+    ("keepalived-backup", "keepalived starts every node as BACKUP, so a restarted node does not take the VIP before it hears the holder"),
+    ("keepalived-variables", "`KEEPALIVED_INTERFACE` and `KEEPALIVED_ROUTER_ID` set the VRRP interface and router id"),
+    ("fabio-consul-address", "Fabio reads Consul at `CONSUL_IP:8500`, and listens on `LISTEN_IP` when it is set"),
+];
 
 /// `../shared` beside the repository.
 pub fn shared() -> PathBuf {
@@ -513,5 +533,27 @@ pub fn zookeeper_ensemble_elects_a_leader(configs: &[PathBuf], addresses: &[&str
             panic!("no leader after 90 s (modes {modes:?}):\n{text}");
         }
         std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// Runs `cmd` to its end, killing it after `seconds`, with its output.
+pub fn run_with_deadline(mut cmd: Command, seconds: u64) -> Output {
+    let child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = send.send(child.wait_with_output());
+    });
+    match receive.recv_timeout(std::time::Duration::from_secs(seconds)) {
+        Ok(output) => output.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            panic!("{cmd:?} did not end within {seconds} s");
+        }
     }
 }
