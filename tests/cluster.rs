@@ -106,14 +106,11 @@ fn every_host_of_the_example_is_consistent_with_the_others() {
                 mesos.contains("--quorum=2 ") && mesos.contains("--cluster=prod"),
                 "{mesos}"
             );
-            let zoo = std::fs::read_to_string(
-                dir.path()
-                    .join("hosts")
-                    .join(host)
-                    .join("generated/zookeeper/zoo.cfg"),
-            )
-            .unwrap();
-            assert!(zoo.contains("server.1=10.0.0.1:2888:3888\nserver.2=10.0.0.2:2888:3888\nserver.3=10.0.0.3:2888:3888\n"));
+            // zkStart.sh derives server.N from these, in this order.
+            assert_eq!(
+                get(&env, "ZOOKEEPER_HOSTS"),
+                "10.0.0.1:2181,10.0.0.2:2181,10.0.0.3:2181"
+            );
         } else {
             assert!(
                 !consul.contains("-server") && !consul.contains("-bootstrap-expect"),
@@ -327,17 +324,17 @@ fn an_even_number_of_masters_is_a_warning() {
 
 #[test]
 fn the_masters_of_an_inventory_form_a_real_zookeeper_ensemble() {
-    if !common::have_zookeeper("the_masters_of_an_inventory_form_a_real_zookeeper_ensemble") {
+    let test = "the_masters_of_an_inventory_form_a_real_zookeeper_ensemble";
+    if !common::have_zookeeper(test) || !common::have("unshare", test) {
         return;
     }
-    let data = tempfile::tempdir().unwrap();
-    let mut text = String::from("name: local\nmasters:\n");
+    let logs = tempfile::tempdir().unwrap();
+    let mut text = String::from(
+        "name: local\nsettings: {ZOOKEEPER_JAVA_OPTS: -Xmx128m -Dzookeeper.admin.enableServer=false -Dzookeeper.4lw.commands.whitelist=srvr}\nmasters:\n",
+    );
     for n in 1..=3 {
-        let dir = data.path().join(format!("zk-data-{n}"));
-        std::fs::create_dir_all(&dir).unwrap();
         text.push_str(&format!(
-            "  - host: master-{n}\n    ip: 127.0.0.{n}\n    settings: {{LISTEN_IP: 127.0.0.{n}, ZOOKEEPER_DATA_DIR: {}}}\n",
-            dir.display()
+            "  - host: master-{n}\n    ip: 127.0.0.{n}\n    settings: {{LISTEN_IP: 127.0.0.{n}}}\n"
         ));
     }
     let dir = inventory(&text);
@@ -347,21 +344,15 @@ fn the_masters_of_an_inventory_form_a_real_zookeeper_ensemble() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut configs = Vec::new();
-    for n in 1..=3 {
-        let generated = dir
-            .path()
-            .join(format!("hosts/master-{n}/generated/zookeeper"));
-        std::fs::copy(
-            generated.join("myid"),
-            data.path().join(format!("zk-data-{n}/myid")),
-        )
-        .unwrap();
-        configs.push(generated.join("zoo.cfg"));
-    }
+    let composes: Vec<std::path::PathBuf> = (1..=3)
+        .map(|n| {
+            dir.path()
+                .join(format!("hosts/master-{n}/docker-compose.yml"))
+        })
+        .collect();
     common::zookeeper_ensemble_elects_a_leader(
-        &configs,
+        &composes,
         &["127.0.0.1", "127.0.0.2", "127.0.0.3"],
-        data.path(),
+        logs.path(),
     );
 }

@@ -16,24 +16,78 @@ fn support(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// supervisord's own reading of the generated file, with the compose
-/// environment (plus `extra`) exported as the container has it.
-fn supervisor_view(host: &Host, extra: &[(&str, &str)]) -> Value {
-    std::fs::create_dir_all("/tmp/supervisord").unwrap();
-    let mut cmd = Command::new("/usr/bin/python3");
-    cmd.arg(support("supervisor_config.py"))
-        .arg(host.generated("supervisord/supervisord.conf"));
-    common::with_compose_env(&mut cmd, &host.path().join("docker-compose.yml"));
-    for (k, v) in extra {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "supervisor refused the file: {}",
-        String::from_utf8_lossy(&out.stderr)
+/// The supervisor parsers that read the generated file: the image's
+/// supervisor 3.3.3 under Python 2.7 (with the image's supervisor-stdout),
+/// installed by .ci/run under target/tools, and Debian's under Python 3.
+fn supervisor_parsers(test: &str) -> Vec<Vec<std::ffi::OsString>> {
+    let mut parsers = Vec::new();
+    let python2 = std::env::var_os("PYTHON2").map_or_else(
+        || PathBuf::from("/root/.pyenv/versions/2.7.18/bin/python"),
+        PathBuf::from,
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    if let Some(site) = common::tools::built_tool("supervisor-3.3.3", test) {
+        assert!(
+            python2.exists(),
+            "{test}: no Python 2.7 at {}",
+            python2.display()
+        );
+        parsers.push(vec![
+            python2.into(),
+            support("supervisor_config.py").into(),
+            site.into(),
+        ]);
+    }
+    if have_supervisor(test) {
+        parsers.push(vec![
+            "/usr/bin/python3".into(),
+            support("supervisor_config.py").into(),
+        ]);
+    }
+    parsers
+}
+
+/// Every supervisor's own reading of `conf`, with the compose environment
+/// of `host` (plus `extra`) exported as the container has it; the views
+/// of all the parsers agree, and the image's version is among them.
+fn supervisor_read(host: &Host, conf: &Path, extra: &[(&str, &str)]) -> Option<Value> {
+    std::fs::create_dir_all("/tmp/supervisord").unwrap();
+    let mut views: Vec<Value> = Vec::new();
+    for parser in supervisor_parsers("supervisor_read") {
+        let mut cmd = Command::new(&parser[0]);
+        cmd.arg(&parser[1]).arg(conf).args(&parser[2..]);
+        common::with_compose_env(&mut cmd, &host.path().join("docker-compose.yml"));
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "supervisor ({:?}) refused {}: {}",
+            parser[0],
+            conf.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        views.push(serde_json::from_slice(&out.stdout).unwrap());
+    }
+    let versions: Vec<String> = views
+        .iter()
+        .map(|v| v["version"].as_str().unwrap().to_string())
+        .collect();
+    if std::env::var_os("CI").is_some() {
+        assert!(versions.iter().any(|v| v == "3.3.3"), "{versions:?}");
+    }
+    let mut views = views.into_iter().map(|mut v| {
+        v.as_object_mut().unwrap().remove("version");
+        v
+    });
+    let first = views.next()?;
+    for other in views {
+        assert_eq!(
+            first, other,
+            "supervisor versions {versions:?} read it differently"
+        );
+    }
+    Some(first)
 }
 
 fn autostarted(view: &Value) -> Vec<String> {
@@ -60,9 +114,15 @@ fn have_supervisor(test: &str) -> bool {
     found
 }
 
+/// supervisord's reading of the generated file.
+fn supervisor_view(host: &Host, extra: &[(&str, &str)]) -> Value {
+    supervisor_read(host, &host.generated("supervisord/supervisord.conf"), extra)
+        .expect("a supervisor parser")
+}
+
 #[test]
 fn supervisor_parser_autostarts_the_programs_of_each_role() {
-    if !have_supervisor("supervisor_parser_autostarts") {
+    if supervisor_parsers("supervisor_parser_autostarts").is_empty() {
         return;
     }
     let cases: [(&[&str], &[&str]); 4] = [
@@ -71,7 +131,7 @@ fn supervisor_parser_autostarts_the_programs_of_each_role() {
             &[
                 "chronos",
                 "consul",
-                "consul-template",
+                "consul-template_haproxy",
                 "dnsmasq",
                 "marathon",
                 "mesos-master",
@@ -95,7 +155,7 @@ fn supervisor_parser_autostarts_the_programs_of_each_role() {
             &["--role", "slave"],
             &[
                 "consul",
-                "consul-template",
+                "consul-template_haproxy",
                 "dnsmasq",
                 "mesos-slave",
                 "registrator",
@@ -133,9 +193,14 @@ fn supervisor_parser_autostarts_the_programs_of_each_role() {
         assert_eq!(programs.as_object().unwrap().len(), 11);
         assert_eq!(view["listeners"], serde_json::json!(["stdout"]));
         assert_eq!(programs["mesos-slave"]["stopsignal"], 10, "USR1");
-        assert_eq!(programs["consul"]["user"], "consul");
+        for (name, program) in programs.as_object().unwrap() {
+            assert_eq!(
+                program["user"], "root",
+                "{name} runs as root, as in the image"
+            );
+        }
         assert_eq!(
-            programs["consul-template"]["directory"],
+            programs["consul-template_haproxy"]["directory"],
             "/opt/consul-template"
         );
         assert_eq!(
@@ -145,7 +210,7 @@ fn supervisor_parser_autostarts_the_programs_of_each_role() {
                 .split(' ')
                 .take(2)
                 .collect::<Vec<_>>(),
-            ["chronos", "run_jar"]
+            ["/usr/bin/chronos", "run_jar"]
         );
         let env = common::environment(&host.path().join("docker-compose.yml"));
         let consul_params = common::env_value(&env, "CONSUL_APP_PARAMS");
@@ -157,8 +222,8 @@ fn supervisor_parser_autostarts_the_programs_of_each_role() {
 }
 
 #[test]
-fn supervisor_parser_sees_a_change_in_restricted_env() {
-    if !have_supervisor("supervisor_parser_sees_a_change") {
+fn supervisor_parser_takes_commands_and_autostart_from_the_environment() {
+    if supervisor_parsers("supervisor_parser_takes_commands").is_empty() {
         return;
     }
     let host = Host::new();
@@ -177,6 +242,64 @@ fn supervisor_parser_sees_a_change_in_restricted_env() {
     );
 }
 
+#[test]
+fn supervisor_reads_the_image_file_and_ours_alike_for_every_role() {
+    if supervisor_parsers("supervisor_reads_the_image_file_and_ours").is_empty() {
+        return;
+    }
+    let image = common::tools::image_file("supervisord.conf");
+    for args in [
+        &["--role", "standalone"][..],
+        &["--role", "master"],
+        &[
+            "--role",
+            "slave",
+            "--set",
+            "START_FABIO=true",
+            "--set",
+            "START_CONSUL_TEMPLATE=false",
+            "--set",
+            "START_NETDATA=true",
+        ],
+        &[
+            "--listen-ip",
+            "10.0.0.2",
+            "--set",
+            "SUPERVISOR_USER=ops",
+            "--set",
+            "SUPERVISOR_PASSWORD=pw",
+        ],
+    ] {
+        let host = Host::new();
+        let mut all = vec!["--ip", "10.0.0.1"];
+        all.extend_from_slice(args);
+        host.compose(&all);
+        let ours = supervisor_view(&host, &[]);
+        let theirs = supervisor_read(&host, &image, &[]).unwrap();
+        // Programs: names, users, commands, directories, priorities,
+        // restart and stop settings, autostart and its variable.
+        assert_eq!(ours["programs"], theirs["programs"], "{args:?}");
+        assert_eq!(ours["listeners"], theirs["listeners"], "{args:?}");
+        // The console: the same address; credentials only as listed in
+        // common::DELIBERATE (supervisor-console-auth).
+        let mut console = console(&ours).clone();
+        if args.contains(&"SUPERVISOR_USER=ops") {
+            assert_eq!(
+                (console["username"].as_str(), console["password"].as_str()),
+                (Some("ops"), Some("pw"))
+            );
+            assert!(
+                common::DELIBERATE
+                    .iter()
+                    .any(|(id, _)| *id == "supervisor-console-auth")
+            );
+            console["username"] = Value::Null;
+            console["password"] = Value::Null;
+        }
+        assert_eq!(&console, crate::console(&theirs), "{args:?}");
+    }
+}
+
 /// The supervisord web console (port 9000) in supervisor's reading.
 fn console(view: &Value) -> &Value {
     view["servers"]
@@ -189,7 +312,7 @@ fn console(view: &Value) -> &Value {
 
 #[test]
 fn supervisor_parser_reads_the_console_address_and_credentials() {
-    if !have_supervisor("supervisor_parser_reads_the_console") {
+    if supervisor_parsers("supervisor_parser_reads_the_console").is_empty() {
         return;
     }
     let host = Host::new();
@@ -227,33 +350,15 @@ fn supervisor_credentials_come_in_pairs() {
     assert!(host.read("docker-compose.yml").is_none());
 }
 
-/// ZooKeeper's QuorumPeerConfig reading a zoo.cfg, as key=value lines.
-fn zookeeper_view(zoo_cfg: &Path) -> String {
-    let out = Command::new("java")
-        .args(["-cp", "/usr/share/java/zookeeper.jar"])
-        .arg(support("ZooKeeperConfig.java"))
-        .arg(zoo_cfg)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "ZooKeeper refused {}: {}",
-        zoo_cfg.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn ensemble_master(n: usize, data: &Path) -> Host {
+fn ensemble_master(n: usize) -> Host {
     let host = Host::new()
         .env("HOSTNAME", &format!("master-{n}"))
         .env("FQDN", &format!("master-{n}.example.com"))
         .file(
             "common",
-            "ZOOKEEPER_HOSTS=127.0.0.1:2181,127.0.0.2:2181,127.0.0.3:2181\nMESOS_MASTER_QUORUM=2\n",
+            "ZOOKEEPER_HOSTS=127.0.0.1:2181,127.0.0.2:2181,127.0.0.3:2181\nMESOS_MASTER_QUORUM=2\n\
+             ZOOKEEPER_JAVA_OPTS='-Xmx128m -Dzookeeper.admin.enableServer=false -Dzookeeper.4lw.commands.whitelist=srvr'\n",
         );
-    let data = data.join(format!("zk-{n}"));
-    std::fs::create_dir_all(&data).unwrap();
     host.compose(&[
         "--role",
         "master",
@@ -263,64 +368,28 @@ fn ensemble_master(n: usize, data: &Path) -> Host {
         &format!("127.0.0.{n}"),
         "--set",
         &format!("ZOOKEEPER_ID={n}"),
-        "--set",
-        &format!("ZOOKEEPER_DATA_DIR={}", data.display()),
     ]);
-    // The image keeps myid beside zoo.cfg, which Debian links into dataDir.
-    std::fs::copy(host.generated("zookeeper/myid"), data.join("myid")).unwrap();
     host
 }
 
 #[test]
-fn zookeeper_parser_reads_the_generated_files() {
-    if !common::have_zookeeper("zookeeper_parser_reads") {
+fn zookeeper_ensemble_of_three_masters_through_the_image_zkstart_elects_a_leader() {
+    let test = "zookeeper_ensemble_through_zkstart";
+    if !common::have_zookeeper(test) || !common::have("unshare", test) {
         return;
     }
-    let data = tempfile::tempdir().unwrap();
-    let host = ensemble_master(2, data.path());
-    let view = zookeeper_view(&host.generated("zookeeper/zoo.cfg"));
-    let expected = format!(
-        "dataDir={}\nclientPortAddress=/127.0.0.2:2181\ntickTime=2000\ninitLimit=10\nsyncLimit=5\n\
-         distributed=true\nserverId=2\n\
-         server.1=/127.0.0.1:2888 election=/127.0.0.1:3888\n\
-         server.2=/127.0.0.2:2888 election=/127.0.0.2:3888\n\
-         server.3=/127.0.0.3:2888 election=/127.0.0.3:3888\n",
-        data.path().join("zk-2").display()
-    );
-    assert_eq!(view, expected);
-
-    // A standalone ZooKeeper: no server list and no myid.
-    let host = Host::new().file(
-        "host",
-        &format!("ZOOKEEPER_DATA_DIR={}\n", data.path().display()),
-    );
-    host.compose(&["--ip", "10.0.0.1"]);
-    assert!(!host.generated("zookeeper/myid").exists());
-    let view = zookeeper_view(&host.generated("zookeeper/zoo.cfg"));
-    assert!(view.contains("distributed=false\n"), "{view}");
-    assert!(view.contains("clientPortAddress=/0.0.0.0:2181\n"), "{view}");
-
-    // A slave runs no ZooKeeper and gets no files for it.
-    let host = Host::new();
-    host.compose(&["--ip", "10.0.0.1", "--role", "slave"]);
-    assert!(!host.generated("zookeeper").exists());
-}
-
-#[test]
-fn zookeeper_ensemble_of_three_generated_masters_elects_a_leader() {
-    if !common::have_zookeeper("zookeeper_ensemble") {
-        return;
-    }
-    let data = tempfile::tempdir().unwrap();
-    let hosts: Vec<Host> = (1..=3).map(|n| ensemble_master(n, data.path())).collect();
-    let configs: Vec<PathBuf> = hosts
+    let logs = tempfile::tempdir().unwrap();
+    let hosts: Vec<Host> = (1..=3).map(ensemble_master).collect();
+    // No ZooKeeper file is generated: zkStart.sh edits the image's own.
+    assert!(!hosts[0].generated("zookeeper").exists());
+    let composes: Vec<PathBuf> = hosts
         .iter()
-        .map(|h| h.generated("zookeeper/zoo.cfg"))
+        .map(|h| h.path().join("docker-compose.yml"))
         .collect();
     common::zookeeper_ensemble_elects_a_leader(
-        &configs,
+        &composes,
         &["127.0.0.1", "127.0.0.2", "127.0.0.3"],
-        data.path(),
+        logs.path(),
     );
 }
 
@@ -335,13 +404,91 @@ fn interface() -> String {
         .expect("a network interface besides lo")
 }
 
+/// Every keyword of keepalived 1.2 (Ubuntu 16.04's 1.2.19, the image's)
+/// that a configuration like the image's can use.
+const KEEPALIVED_12_KEYWORDS: &[&str] = &[
+    "global_defs",
+    "router_id",
+    "notification_email",
+    "notification_email_from",
+    "smtp_server",
+    "smtp_connect_timeout",
+    "vrrp_script",
+    "script",
+    "interval",
+    "weight",
+    "fall",
+    "rise",
+    "timeout",
+    "vrrp_instance",
+    "interface",
+    "state",
+    "virtual_router_id",
+    "priority",
+    "advert_int",
+    "virtual_ipaddress",
+    "unicast_peer",
+    "unicast_src_ip",
+    "track_script",
+    "track_interface",
+    "authentication",
+    "auth_type",
+    "auth_pass",
+    "nopreempt",
+    "preempt_delay",
+    "garp_master_delay",
+    "notify_master",
+    "notify_backup",
+    "notify_fault",
+    "notify",
+];
+
+/// keepalived.conf as (block path, keyword, arguments) lines, comments
+/// and layout left out.
+fn keepalived_structure(text: &str) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    let mut path: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap().trim();
+        if line.is_empty() {
+            continue;
+        }
+        if line == "}" {
+            path.pop();
+            continue;
+        }
+        let (words, opens) = match line.strip_suffix('{') {
+            Some(head) => (head.trim(), true),
+            None => (line, false),
+        };
+        let mut parts = words.splitn(2, char::is_whitespace);
+        let keyword = parts.next().unwrap_or("").to_string();
+        let args = parts.next().unwrap_or("").trim().to_string();
+        out.push((path.join("/"), keyword.clone(), args));
+        if opens {
+            path.push(keyword);
+        }
+    }
+    out
+}
+
+fn keepalived_catalog(dir: &Path) -> PathBuf {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/catalog-cluster.json");
+    let mut catalog: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
+    catalog["self"] = "master-1".into();
+    let path = dir.join("catalog.json");
+    std::fs::write(&path, catalog.to_string()).unwrap();
+    path
+}
+
 #[test]
-fn keepalived_t_accepts_the_rendered_template() {
+fn keepalived_t_accepts_the_template_rendered_by_consul_template() {
     let test = "keepalived_t_accepts";
     if !common::have("keepalived", test) {
         return;
     }
-    let Some(render) = common::ctmpl_render(test) else {
+    let Some(readers) = common::tools::Readers::find(test) else {
         return;
     };
     let host = Host::new().env("HOSTNAME", "slave-1");
@@ -358,23 +505,46 @@ fn keepalived_t_accepts_the_rendered_template() {
         "--set",
         "KEEPALIVED_ROUTER_ID=42",
     ]);
-    let catalog = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/catalog-cluster.json");
-    let rendered = common::render_ctmpl(
-        &render,
+    let scratch = tempfile::tempdir().unwrap();
+    let consul = common::tools::ConsulDouble::start(&keepalived_catalog(scratch.path()));
+    let env = common::environment(&host.path().join("docker-compose.yml"));
+    let rendered = common::tools::consul_template(
+        &readers,
+        &consul,
         &host.generated("keepalived/keepalived.conf.ctmpl"),
-        &catalog,
+        &env,
     );
-    // The peers are the other Consul nodes; this host (10.0.0.1) is left out.
-    let peers: Vec<&str> = rendered
-        .split("unicast_peer {")
-        .nth(1)
-        .and_then(|rest| rest.split('}').next())
-        .unwrap()
-        .split_whitespace()
+    // The peers are the other Consul nodes; this node (master-1, 10.0.0.1)
+    // is left out, and names the router.
+    let structure = keepalived_structure(&rendered);
+    let peers: Vec<&str> = structure
+        .iter()
+        .filter(|(path, _, _)| path == "vrrp_instance/unicast_peer")
+        .map(|(_, keyword, _)| keyword.as_str())
         .collect();
     assert_eq!(peers, ["10.0.0.2", "10.0.0.3"]);
+    assert!(rendered.contains("router_id master-1\n"), "{rendered}");
     assert!(rendered.contains(&format!("interface {interface}\n")));
     assert!(rendered.contains("virtual_router_id 42\n"));
+    // keepalived 1.2 keywords only: the image runs 1.2.x.
+    for (path, keyword, _) in &structure {
+        // Lines inside these blocks are values (addresses, script names).
+        let is_value = ["virtual_ipaddress", "unicast_peer", "track_script"]
+            .iter()
+            .any(|block| path.ends_with(block));
+        assert!(
+            is_value || KEEPALIVED_12_KEYWORDS.contains(&keyword.as_str()),
+            "{path}/{keyword} is not a keepalived 1.2 keyword"
+        );
+    }
+    // Debian's keepalived (2.x) refuses a script without script security,
+    // a 2.x setting that 1.2 does not know: its copy alone gets the two
+    // lines, keepalived 1.2's file (checked above) does not.
+    let rendered = rendered.replacen(
+        "global_defs {\n",
+        "global_defs {\n    script_user root\n    enable_script_security\n",
+        1,
+    );
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("keepalived.conf");
     std::fs::write(&path, &rendered).unwrap();
@@ -406,6 +576,47 @@ fn keepalived_t_accepts_the_rendered_template() {
             .status
             .success()
     );
+}
+
+#[test]
+fn keepalived_image_template_and_ours_have_the_same_blocks() {
+    let Some(readers) = common::tools::Readers::find("keepalived_image_template_and_ours") else {
+        return;
+    };
+    let host = Host::new();
+    host.compose(&["--ip", "10.0.0.1", "--set", "KEEPALIVED_VIP=10.0.0.100"]);
+    let scratch = tempfile::tempdir().unwrap();
+    let consul = common::tools::ConsulDouble::start(&keepalived_catalog(scratch.path()));
+    let env = common::environment(&host.path().join("docker-compose.yml"));
+    let ours = common::tools::consul_template(
+        &readers,
+        &consul,
+        &host.generated("keepalived/keepalived.conf.ctmpl"),
+        &env,
+    );
+    let image_dir = tempfile::tempdir().unwrap();
+    let image_template = image_dir.path().join("keepalived.conf.ctmpl");
+    std::fs::copy(
+        common::tools::image_file("keepalived.conf.ctmpl"),
+        &image_template,
+    )
+    .unwrap();
+    let theirs = common::tools::consul_template(&readers, &consul, &image_template, &env);
+    let mut ours = keepalived_structure(&ours);
+    let theirs = keepalived_structure(&theirs);
+    // The one difference: the start state (common::DELIBERATE, keepalived-backup).
+    let state = ours
+        .iter_mut()
+        .find(|(_, keyword, _)| keyword == "state")
+        .unwrap();
+    assert_eq!(state.2, "BACKUP");
+    assert!(
+        common::DELIBERATE
+            .iter()
+            .any(|(id, _)| *id == "keepalived-backup")
+    );
+    state.2 = "MASTER".into();
+    assert_eq!(ours, theirs);
 }
 
 #[test]
@@ -504,4 +715,40 @@ fn java_properties_reader_reads_fabio_properties() {
         String::from_utf8(out.stdout).unwrap(),
         "proxy.addr=10.0.0.2:80\nregistry.consul.addr=10.0.0.2:8500\nregistry.consul.register.addr=10.0.0.2:81\nui.addr=10.0.0.2:81\n"
     );
+
+    // With LISTEN_IP unset the image's keys and values, empty host parts
+    // (Fabio then registers the machine's own address, never 0.0.0.0),
+    // plus where Consul is (common::DELIBERATE, fabio-consul-address).
+    let host = Host::new();
+    host.compose(&[
+        "--ip",
+        "10.0.0.1",
+        "--role",
+        "slave",
+        "--set",
+        "START_FABIO=true",
+        "--set",
+        "START_CONSUL_TEMPLATE=false",
+    ]);
+    let read = |path: PathBuf| {
+        let out = Command::new("java")
+            .arg(support("PropertiesDump.java"))
+            .arg(path)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let ours = read(host.generated("fabio/fabio.properties"));
+    let theirs = read(common::tools::image_file("fabio.properties"));
+    assert!(
+        common::DELIBERATE
+            .iter()
+            .any(|(id, _)| *id == "fabio-consul-address")
+    );
+    assert_eq!(
+        ours.replace("registry.consul.addr=10.0.0.1:8500\n", ""),
+        theirs
+    );
+    assert!(theirs.contains("registry.consul.register.addr=:81\n"));
 }

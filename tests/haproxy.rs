@@ -222,8 +222,12 @@ fn hostile_catalog(marker: &Path) -> serde_json::Value {
         services.push(json!({"name": "consul", "node": format!("m{i}{p}"), "address": format!("10.0.0.{i}{p}"), "port": 8300, "tags": []}));
     }
     services.push(json!({"name": "fine", "node": "n1", "address": "10.0.1.3", "port": 8007, "tags": ["haproxy", "haproxy_route=/fine", "haproxy_weight=7", "haproxy_httpchk=GET /check HTTP/1.0\\r\\nHost:\\ www.domain.com"]}));
-    services.push(json!({"name": "consul", "node": "m-ok", "address": "10.0.0.1", "port": 8300, "tags": []}));
-    services.push(json!({"name": "consul", "node": "n1", "address": "10.0.1.1", "port": 8300, "tags": []}));
+    services.push(
+        json!({"name": "consul", "node": "m-ok", "address": "10.0.0.1", "port": 8300, "tags": []}),
+    );
+    services.push(
+        json!({"name": "consul", "node": "n1", "address": "10.0.1.1", "port": 8300, "tags": []}),
+    );
     services.push(json!({"name": "panteras", "node": "n1", "address": "10.0.1.1", "port": 8004, "tags": ["haproxy"]}));
     let mut kv = serde_json::Map::new();
     for (i, p) in payloads.iter().enumerate() {
@@ -287,7 +291,16 @@ fn hostile_tags_names_and_addresses_reach_the_file_only_in_matched_forms() {
             "a line of an unexpected shape reached haproxy.cfg: {line:?}"
         );
     }
-    for absent in ["injected", "touch", "`", "$(", "\"", "\r", "\0", "xxxxxxxxxx"] {
+    for absent in [
+        "injected",
+        "touch",
+        "`",
+        "$(",
+        "\"",
+        "\r",
+        "\0",
+        "xxxxxxxxxx",
+    ] {
         assert!(!added.contains(absent), "{absent:?} reached the file");
     }
     // The valid tags still count: weight, route, the README's httpchk form.
@@ -302,7 +315,10 @@ fn hostile_tags_names_and_addresses_reach_the_file_only_in_matched_forms() {
     // versions accept what it makes.
     let env = container_env(&host);
     reloaded(&text, &env, &readers.haproxy_16);
-    assert!(!marker.exists(), "the reload shell ran a command from a tag");
+    assert!(
+        !marker.exists(),
+        "the reload shell ran a command from a tag"
+    );
 
     // The keepalived template: only well-formed peer addresses, no command.
     let consul = ConsulDouble::start(&catalog);
@@ -313,7 +329,10 @@ fn hostile_tags_names_and_addresses_reach_the_file_only_in_matched_forms() {
         &env,
     );
     for absent in ["touch", "`", "$(", "\r", "\0", "injected"] {
-        assert!(!keepalived.contains(absent), "{absent:?} reached keepalived.conf");
+        assert!(
+            !keepalived.contains(absent),
+            "{absent:?} reached keepalived.conf"
+        );
     }
     // The other node is a peer; this node (n1, 10.0.1.1) is not.
     assert!(keepalived.contains("        10.0.0.1\n"), "{keepalived}");
@@ -488,12 +507,7 @@ fn image_config(
     for name in ["haproxy.cfg", "haproxy.cfg.ctmpl"] {
         std::fs::copy(tools::image_file(name), dir.path().join(name)).unwrap();
     }
-    let text = tools::consul_template(
-        readers,
-        consul,
-        &dir.path().join("haproxy.cfg.ctmpl"),
-        env,
-    );
+    let text = tools::consul_template(readers, consul, &dir.path().join("haproxy.cfg.ctmpl"), env);
     let config = tools::image_configure(&text, env, &readers.haproxy_16)
         .unwrap_or_else(|log| panic!("the image's own files failed its reload step: {log}"));
     on_ports(&config, (8550, 8551), (http, stats))
@@ -724,7 +738,10 @@ fn image_template_and_ours_send_every_request_to_the_same_backend() {
         if change.is_empty() {
             assert_eq!(mine, theirs, "{host_name}{path}");
         } else {
-            assert_ne!(mine, theirs, "{host_name}{path}: {change} made no difference");
+            assert_ne!(
+                mine, theirs,
+                "{host_name}{path}: {change} made no difference"
+            );
             assert!(
                 common::DELIBERATE.iter().any(|(id, _)| *id == change),
                 "{change} is not a listed deliberate change"

@@ -1,4 +1,7 @@
-//! The README's variable table is the code's table.
+//! The README's variable table is the code's table, and its list of
+//! deliberate changes from the image is the fidelity tests' table.
+
+mod common;
 
 use std::path::Path;
 
@@ -36,5 +39,21 @@ fn readme_names_every_variable_once_in_the_table() {
     for var in panteras::vars::VARS {
         let row = format!("| `{}` |", var.name);
         assert_eq!(readme.matches(&row).count(), 1, "{}", var.name);
+    }
+}
+
+#[test]
+fn readme_lists_exactly_the_deliberate_changes_the_tests_allow() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme.find("<!-- deliberate:start -->\n").unwrap();
+    let end = readme.find("<!-- deliberate:end -->").unwrap();
+    let listed: Vec<&str> = readme[start..end].lines().skip(1).collect();
+    assert_eq!(listed.len(), common::DELIBERATE.len(), "{listed:#?}");
+    for (line, (id, sentence)) in listed.iter().zip(common::DELIBERATE) {
+        assert!(
+            line.starts_with(&format!("- {sentence}")),
+            "{id}: the README says {line:?}, the tests {sentence:?}"
+        );
     }
 }

@@ -38,10 +38,7 @@ fn files_of_a_master() {
             "common",
             "ZOOKEEPER_HOSTS=master-1:2181,master-2:2181,master-3:2181\nMESOS_MASTER_QUORUM=2\n",
         )
-        .file(
-            "host",
-            "ZOOKEEPER_ID=2\nZOOKEEPER_DATA_DIR=/srv/zookeeper\n",
-        );
+        .file("host", "ZOOKEEPER_ID=2\n");
     insta::assert_snapshot!(dry_run(&host, &["--role", "master", "--ip", "10.0.0.2"]));
 }
 

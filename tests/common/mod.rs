@@ -105,18 +105,54 @@ impl Host {
 /// file does, on purpose: an id the fidelity tests name it by, and the
 /// sentence the README's "Deliberate changes from the image" list carries.
 pub const DELIBERATE: &[(&str, &str)] = &[
-    ("haproxy-host-port-case", "HAProxy matches a virtual host's name without its port and whatever its case"),
-    ("haproxy-route-union", "a service's `haproxy_route` paths are the union over all its instances"),
-    ("haproxy-host-before-route", "host rules come before path routes, so a path route cannot take another virtual host's requests"),
-    ("haproxy-names-left-out", "names, tags, addresses and KV values that HAProxy or the reload shell cannot take are left out"),
-    ("haproxy-tcp-listen-name", "each `haproxy_tcp` port gets its own listen section, `tcp_NAME_PORT`"),
-    ("haproxy-default-weight", "`HAPROXY_DEFAULT_WEIGHT` (unset by default) gives servers without a `haproxy_weight` tag a weight"),
-    ("haproxy-written-values", "`LISTEN_IP` and `HAPROXY_CERT_OPTS` are written into haproxy.cfg, not filled by the reload shell"),
-    ("haproxy-maxconn-stats-auth", "`HAPROXY_MAXCONN` sets the global maxconn and `HAPROXY_STATS_AUTH` protects the statistics page"),
-    ("supervisor-console-auth", "`SUPERVISOR_USER` and `SUPERVISOR_PASSWORD` protect the supervisord console"),
-    ("keepalived-backup", "keepalived starts every node as BACKUP, so a restarted node does not take the VIP before it hears the holder"),
-    ("keepalived-variables", "`KEEPALIVED_INTERFACE` and `KEEPALIVED_ROUTER_ID` set the VRRP interface and router id"),
-    ("fabio-consul-address", "Fabio reads Consul at `CONSUL_IP:8500`, and listens on `LISTEN_IP` when it is set"),
+    (
+        "haproxy-host-port-case",
+        "HAProxy matches a virtual host's name without its port and whatever its case",
+    ),
+    (
+        "haproxy-route-union",
+        "a service's `haproxy_route` paths are the union over all its instances",
+    ),
+    (
+        "haproxy-host-before-route",
+        "host rules come before path routes, so a path route cannot take another virtual host's requests",
+    ),
+    (
+        "haproxy-names-left-out",
+        "names, tags, addresses and KV values that HAProxy or the reload shell cannot take are left out",
+    ),
+    (
+        "haproxy-tcp-listen-name",
+        "each `haproxy_tcp` port gets its own listen section, `tcp_NAME_PORT`",
+    ),
+    (
+        "haproxy-default-weight",
+        "`HAPROXY_DEFAULT_WEIGHT` (unset by default) gives servers without a `haproxy_weight` tag a weight",
+    ),
+    (
+        "haproxy-written-values",
+        "`LISTEN_IP` and `HAPROXY_CERT_OPTS` are written into haproxy.cfg, not filled by the reload shell",
+    ),
+    (
+        "haproxy-maxconn-stats-auth",
+        "`HAPROXY_MAXCONN` sets the global maxconn and `HAPROXY_STATS_AUTH` protects the statistics page",
+    ),
+    (
+        "supervisor-console-auth",
+        "`SUPERVISOR_USER` and `SUPERVISOR_PASSWORD` protect the supervisord console",
+    ),
+    (
+        "keepalived-backup",
+        "keepalived starts every node as BACKUP, so a restarted node does not take the VIP before it hears the holder",
+    ),
+    (
+        "keepalived-variables",
+        "`KEEPALIVED_INTERFACE` and `KEEPALIVED_ROUTER_ID` set the VRRP interface and router id",
+    ),
+    (
+        "fabio-consul-address",
+        "Fabio reads Consul at `CONSUL_IP:8500`, and listens on `LISTEN_IP` when it is set",
+    ),
 ];
 
 /// `../shared` beside the repository.
@@ -315,114 +351,6 @@ impl Host {
     }
 }
 
-/// The ctmpl-render tool of ../shared/tools, built once per test binary
-/// (or taken from $CTMPL_RENDER). None outside CI when Go is missing.
-pub fn ctmpl_render(test: &str) -> Option<PathBuf> {
-    static BUILT: OnceLock<Option<PathBuf>> = OnceLock::new();
-    if let Some(path) = std::env::var_os("CTMPL_RENDER") {
-        return Some(PathBuf::from(path));
-    }
-    if !have("go", test) {
-        return None;
-    }
-    BUILT
-        .get_or_init(|| {
-            let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ctmpl-render");
-            let partial = out.with_extension(format!("{}", std::process::id()));
-            let status = Command::new("go")
-                .arg("build")
-                .arg("-o")
-                .arg(&partial)
-                .arg(".")
-                .current_dir(shared().join("tools/ctmpl-render"))
-                .env("GOFLAGS", "-mod=mod")
-                .env("GOTOOLCHAIN", "local")
-                .status()
-                .expect("go runs");
-            assert!(status.success(), "building ctmpl-render failed");
-            std::fs::rename(&partial, &out).unwrap();
-            Some(out)
-        })
-        .clone()
-}
-
-/// Renders a generated consul-template file with a catalog fixture, from
-/// the directory the file is in (as consul-template runs in the image).
-pub fn render_ctmpl(tool: &Path, template: &Path, catalog: &Path) -> String {
-    let out = Command::new(tool)
-        .arg("-catalog")
-        .arg(catalog)
-        .arg("-C")
-        .arg(template.parent().unwrap())
-        .arg(template)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "ctmpl-render {} failed: {}",
-        template.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// The image's reload step: every line of the rendered file goes through
-/// the shell as `echo "<line>"` with PORT_HTTP and PORT_STATS set
-/// (haproxy_reload.sh, prepare_config).
-pub fn reload_substitution(rendered: &str, port_http: u16, port_stats: u16) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("haproxy.cfg");
-    std::fs::write(&path, rendered).unwrap();
-    let script = r#"eval "$(cat "$1"| sed 's/^\(.*\)/echo "\1"/')""#;
-    let out = Command::new("bash")
-        .args(["-c", script, "haproxy_reload", path.to_str().unwrap()])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("PORT_HTTP", port_http.to_string())
-        .env("PORT_STATS", port_stats.to_string())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "the reload shell refused the file: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// The page the image ships as /etc/haproxy/errors/panteras.http, which
-/// the machine running the tests does not have.
-pub const PANTERAS_PAGE: &str = "HTTP/1.0 200 OK\r\nCache-Control: no-cache\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nthis is a PanteraS host\n";
-
-/// Writes the final HAProxy file into `dir` with the PanteraS page
-/// pointed at a copy in `dir`, and returns its path.
-pub fn haproxy_file(dir: &Path, config: &str) -> PathBuf {
-    let page = dir.join("panteras.http");
-    std::fs::write(&page, PANTERAS_PAGE).unwrap();
-    let config = config.replace("/etc/haproxy/errors/panteras.http", page.to_str().unwrap());
-    let path = dir.join("haproxy-final.cfg");
-    std::fs::write(&path, config).unwrap();
-    path
-}
-
-/// `haproxy -c` accepts the file.
-pub fn haproxy_check(path: &Path) {
-    let out = Command::new("haproxy")
-        .arg("-c")
-        .arg("-f")
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "haproxy -c refused {}:\n{}{}\n{}",
-        path.display(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-        std::fs::read_to_string(path).unwrap()
-    );
-}
-
 /// A free TCP port on 127.0.0.1 (released before it is used).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -454,13 +382,19 @@ pub fn have_zookeeper(test: &str) -> bool {
     }
 }
 
-/// Stops the ZooKeeper servers however the test ends.
+/// Stops the ZooKeeper servers (each a process group) however the test ends.
 struct Servers(Vec<std::process::Child>);
 
 impl Drop for Servers {
     fn drop(&mut self) {
+        for signal in ["-TERM", "-KILL"] {
+            for child in &self.0 {
+                let group = format!("-{}", child.id());
+                let _ = Command::new("kill").args([signal, "--", &group]).status();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(300));
+        }
         for child in &mut self.0 {
-            let _ = child.kill();
             let _ = child.wait();
         }
     }
@@ -481,33 +415,61 @@ fn zookeeper_mode(address: &str) -> Option<String> {
         .find_map(|l| l.strip_prefix("Mode: ").map(str::to_string))
 }
 
-/// Starts one real ZooKeeper server per generated zoo.cfg (their myid
-/// already in their dataDir), waits until one leads and the others follow,
-/// and stops them all. `addresses` are their client addresses.
-pub fn zookeeper_ensemble_elects_a_leader(configs: &[PathBuf], addresses: &[&str], logs: &Path) {
+/// Starts, for each generated compose file, the image's own zkStart.sh with
+/// that compose environment, as supervisord does (`/opt/zkStart.sh
+/// $ZOOKEEPER_APP_PARAMS`). Each runs in a private mount namespace whose
+/// /etc/zookeeper/conf and /var/lib/zookeeper are its own, laid out as the
+/// image's ZooKeeper package has them (dataDir /var/lib/zookeeper, whose
+/// myid links to /etc/zookeeper/conf/myid). Waits until one leads and the
+/// others follow, then stops them all. `addresses` are their client addresses.
+pub fn zookeeper_ensemble_elects_a_leader(composes: &[PathBuf], addresses: &[&str], logs: &Path) {
+    use std::os::unix::process::CommandExt;
     use std::time::{Duration, Instant};
+    let zk_start = tools::image_file("zkStart.sh");
     let mut servers = Servers(Vec::new());
-    for (i, config) in configs.iter().enumerate() {
+    for (i, compose) in composes.iter().enumerate() {
+        let root = logs.join(format!("zk-{}", i + 1));
+        let (conf, data) = (root.join("conf"), root.join("data"));
+        std::fs::create_dir_all(&conf).unwrap();
+        std::fs::create_dir_all(&data).unwrap();
+        for entry in std::fs::read_dir("/etc/zookeeper/conf").unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), conf.join(entry.file_name())).unwrap();
+        }
+        let zoo_cfg = std::fs::read_to_string(conf.join("zoo.cfg")).unwrap();
+        let zoo_cfg: String = zoo_cfg
+            .lines()
+            .map(|l| {
+                if l.starts_with("dataDir=") {
+                    "dataDir=/var/lib/zookeeper"
+                } else {
+                    l
+                }
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(conf.join("zoo.cfg"), zoo_cfg).unwrap();
+        std::os::unix::fs::symlink("/etc/zookeeper/conf/myid", data.join("myid")).unwrap();
+        let env = environment(compose);
+        let params = env_value(&env, "ZOOKEEPER_APP_PARAMS");
         let log = std::fs::File::create(logs.join(format!("zk-{}.log", i + 1))).unwrap();
-        let child = Command::new("java")
-            .args([
-                "-cp",
-                "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar",
-                // Test-only switches: no admin web server (every server
-                // would want port 8080) and the `srvr` command to read the mode.
-                "-Dzookeeper.admin.enableServer=false",
-                "-Dzookeeper.4lw.commands.whitelist=srvr",
-                "-Xmx128m",
-                "org.apache.zookeeper.server.quorum.QuorumPeerMain",
-            ])
-            .arg(config)
+        let mut cmd = Command::new("unshare");
+        cmd.args(["-m", "--propagation", "private", "sh", "-c"])
+            .arg("mount --bind \"$1\" /etc/zookeeper/conf && mount --bind \"$2\" /var/lib/zookeeper && shift 3 && exec bash \"$0\" \"$@\"")
+            .arg(&zk_start)
+            .arg(&conf)
+            .arg(&data)
+            .arg("-")
+            .args(params.split_whitespace())
+            .env_clear()
+            .env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+            .envs(env)
             .stdout(std::process::Stdio::from(log.try_clone().unwrap()))
             .stderr(std::process::Stdio::from(log))
-            .spawn()
-            .unwrap();
-        servers.0.push(child);
+            .process_group(0);
+        servers.0.push(cmd.spawn().unwrap());
     }
-    let mut expected = vec!["follower".to_string(); configs.len() - 1];
+    let mut expected = vec!["follower".to_string(); composes.len() - 1];
     expected.push("leader".into());
     expected.sort();
     let started = Instant::now();
@@ -525,7 +487,7 @@ pub fn zookeeper_ensemble_elects_a_leader(configs: &[PathBuf], addresses: &[&str
             );
         }
         if started.elapsed() > Duration::from_secs(90) {
-            let text: String = (1..=configs.len())
+            let text: String = (1..=composes.len())
                 .map(|n| {
                     std::fs::read_to_string(logs.join(format!("zk-{n}.log"))).unwrap_or_default()
                 })
