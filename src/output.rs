@@ -47,8 +47,15 @@ pub fn apply(
     mode: Mode,
     stdout: &mut dyn Write,
 ) -> Result<bool> {
+    refuse_directories(out, files)?;
+    // The compose file goes last, so that a failure part-way never leaves
+    // a compose file that mounts daemon files not yet written.
+    let mut order: Vec<&RenderedFile> = files.iter().collect();
+    if mode == Mode::Write {
+        order.sort_by_key(|f| f.path.ends_with("docker-compose.yml"));
+    }
     let mut changed = false;
-    for file in files {
+    for file in order {
         let path = out.join(&file.path);
         let current = read_existing(&path)?;
         let shown = file.path.display();
@@ -103,6 +110,28 @@ pub fn apply(
         }
     }
     Ok(changed)
+}
+
+/// Refuses, before anything is written, every place where a file should go
+/// and a directory stands: Docker makes one when a mounted file is missing.
+fn refuse_directories(out: &Path, files: &[RenderedFile]) -> Result<()> {
+    let problems: Vec<String> = files
+        .iter()
+        .map(|f| out.join(&f.path))
+        .filter(|path| fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()))
+        .map(|path| {
+            format!(
+                "{}: a directory stands where panteras writes a file (Docker makes one when a \
+                 mounted file is missing at `docker compose up`)\n  fix: remove it (rmdir {0}) and \
+                 run panteras generate again",
+                path.display()
+            )
+        })
+        .collect();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    anyhow::bail!("{}\nnothing was written", problems.join("\n"))
 }
 
 fn read_existing(path: &Path) -> Result<Option<String>> {

@@ -422,38 +422,64 @@ impl Renderer {
         })
     }
 
-    /// Renders every file of a host.
+    /// Renders every file of a host: the compose file first, then the
+    /// daemon files it mounts.
     pub fn render(&self, settings: &Settings) -> Result<Vec<RenderedFile>> {
         let generated: Vec<&Generated> = GENERATED.iter().filter(|g| (g.when)(settings)).collect();
         let model = model(settings, &generated);
-        let context = Context::from_serialize(&model)
+        let mut context = Context::from_serialize(&model)
             .map_err(|e| anyhow!("cannot build the template context: {e}"))?;
-        let wanted =
-            std::iter::once("docker-compose.yml").chain(generated.iter().map(|g| g.template));
-        let mut files = Vec::new();
-        for name in wanted {
-            let tera = if name.ends_with(".ctmpl") {
-                &self.ctmpl
-            } else {
-                &self.plain
-            };
-            let content = tera.render(name, &context).map_err(|e| {
-                let origin = self
-                    .origins
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map_or(name, |(_, o)| o);
-                anyhow!("{origin}: {}", error_chain(&e))
-            })?;
-            let path = if name == "docker-compose.yml" {
-                PathBuf::from(name)
-            } else {
-                Path::new(GENERATED_DIR).join(name)
-            };
-            files.push(RenderedFile::new(path, ensure_newline(content)));
+        let mut files = vec![RenderedFile::new("docker-compose.yml", String::new())];
+        for g in &generated {
+            let content = self.render_one(g.template, &context)?;
+            files.push(RenderedFile::new(
+                Path::new(GENERATED_DIR).join(g.template),
+                content,
+            ));
         }
+        // A bind-mounted file that is replaced (a new inode) is not seen by
+        // a running container: the digest label changes the compose file's
+        // service, so `docker compose up -d` recreates the container.
+        context.insert("mounted_digest", &mounted_digest(&files[1..]));
+        files[0].content = self.render_one("docker-compose.yml", &context)?;
         Ok(files)
     }
+
+    fn render_one(&self, name: &str, context: &Context) -> Result<String> {
+        let tera = if name.ends_with(".ctmpl") {
+            &self.ctmpl
+        } else {
+            &self.plain
+        };
+        let content = tera.render(name, context).map_err(|e| {
+            let origin = self
+                .origins
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(name, |(_, o)| o);
+            anyhow!("{origin}: {}", error_chain(&e))
+        })?;
+        Ok(ensure_newline(content))
+    }
+}
+
+/// A digest of the mounted files' paths and contents: 64-bit FNV-1a, which
+/// only has to change when a file does (it guards nothing).
+fn mounted_digest(files: &[RenderedFile]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for file in files {
+        let path = file.path.to_string_lossy();
+        for byte in path
+            .bytes()
+            .chain([0])
+            .chain(file.content.bytes())
+            .chain([0])
+        {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
 }
 
 /// Renders every file of one host (see [`Renderer`] for many).
@@ -542,6 +568,16 @@ mod tests {
             compose_string("line\nbreak\u{7}"),
             "\"line\\nbreak\\u0007\""
         );
+    }
+
+    #[test]
+    fn the_mounted_digest_follows_every_byte_and_path() {
+        let file = |path: &str, text: &str| RenderedFile::new(path, text.to_string());
+        let base = mounted_digest(&[file("a", "x"), file("b", "y")]);
+        assert_eq!(base, mounted_digest(&[file("a", "x"), file("b", "y")]));
+        assert_ne!(base, mounted_digest(&[file("a", "x"), file("b", "z")]));
+        assert_ne!(base, mounted_digest(&[file("a", "xb"), file("", "y")]));
+        assert_ne!(base, mounted_digest(&[file("c", "x"), file("b", "y")]));
     }
 
     #[test]

