@@ -192,9 +192,10 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let (changed, printed) = run(tmp.path(), "a\n", Mode::Write);
         assert!(changed);
+        // docker-compose.yml is written last.
         assert_eq!(
             printed,
-            "wrote docker-compose.yml\ncreated restricted/env (empty)\n"
+            "created restricted/env (empty)\nwrote docker-compose.yml\n"
         );
         let meta = fs::metadata(tmp.path().join("docker-compose.yml")).unwrap();
         assert_eq!(meta.permissions().mode() & 0o777, 0o644);
