@@ -403,12 +403,16 @@ impl Host {
     /// Every file of this host under `<name>/`.
     pub fn files(&self, renderer: &Renderer, settings: &Settings) -> Result<Vec<RenderedFile>> {
         let dir = PathBuf::from(&self.name);
-        let mut files = vec![RenderedFile::new(
-            dir.join("restricted/host"),
-            self.host_file.clone(),
-        )];
+        // restricted/host may hold any setting of the inventory, passwords
+        // among them: 0600 like every file holding a secret.
+        let mut files = vec![
+            RenderedFile::new(dir.join("restricted/host"), self.host_file.clone()).secret_if(true),
+        ];
         for file in renderer.render(settings)? {
-            files.push(RenderedFile::new(dir.join(&file.path), file.content));
+            files.push(RenderedFile {
+                path: dir.join(&file.path),
+                ..file
+            });
         }
         files.push(output::env_file(&dir));
         Ok(files)

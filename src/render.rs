@@ -18,6 +18,8 @@ pub struct RenderedFile {
     pub content: String,
     /// Written only when missing, never replaced (the compose env_file).
     pub keep_existing: bool,
+    /// Holds a password: never readable by group or others.
+    pub secret: bool,
 }
 
 impl RenderedFile {
@@ -27,7 +29,13 @@ impl RenderedFile {
             path: path.into(),
             content,
             keep_existing: false,
+            secret: false,
         }
+    }
+
+    /// The same file, marked as holding a secret when `secret`.
+    pub fn secret_if(self, secret: bool) -> RenderedFile {
+        RenderedFile { secret, ..self }
     }
 }
 
@@ -68,6 +76,8 @@ struct Generated {
     template: &'static str,
     when: fn(&Settings) -> bool,
     mount: &'static str,
+    /// Whether the file holds a password (written 0600).
+    secret: fn(&Settings) -> bool,
 }
 
 /// The daemon files of outputs.md. ZooKeeper has none: the image's
@@ -78,26 +88,31 @@ const GENERATED: [Generated; 5] = [
         template: "haproxy/haproxy.cfg",
         when: |s| s.flag("START_CONSUL_TEMPLATE"),
         mount: "/opt/consul-template/haproxy.cfg",
+        secret: |s| !s.text("HAPROXY_STATS_AUTH").is_empty(),
     },
     Generated {
         template: "haproxy/haproxy.cfg.ctmpl",
         when: |s| s.flag("START_CONSUL_TEMPLATE"),
         mount: "/opt/consul-template/haproxy.cfg.ctmpl",
+        secret: |_| false,
     },
     Generated {
         template: "keepalived/keepalived.conf.ctmpl",
         when: |s| s.flag("START_CONSUL_TEMPLATE") && !s.text("KEEPALIVED_VIP").is_empty(),
         mount: "/opt/consul-template/keepalived.conf.ctmpl",
+        secret: |_| false,
     },
     Generated {
         template: "supervisord/supervisord.conf",
         when: |_| true,
         mount: "/etc/supervisord.conf",
+        secret: |s| !s.text("SUPERVISOR_PASSWORD").is_empty(),
     },
     Generated {
         template: "fabio/fabio.properties",
         when: |s| s.flag("START_FABIO"),
         mount: "/opt/fabio/fabio.properties",
+        secret: |_| false,
     },
 ];
 
@@ -432,10 +447,10 @@ impl Renderer {
         let mut files = vec![RenderedFile::new("docker-compose.yml", String::new())];
         for g in &generated {
             let content = self.render_one(g.template, &context)?;
-            files.push(RenderedFile::new(
-                Path::new(GENERATED_DIR).join(g.template),
-                content,
-            ));
+            files.push(
+                RenderedFile::new(Path::new(GENERATED_DIR).join(g.template), content)
+                    .secret_if((g.secret)(settings)),
+            );
         }
         // A bind-mounted file that is replaced (a new inode) is not seen by
         // a running container: the digest label changes the compose file's

@@ -196,7 +196,7 @@ fn dry_run_diff_and_check_work_as_in_generate() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("out of date: slave-2/docker-compose.yml\n"),
+        stdout.contains("out of date: hosts/slave-2/docker-compose.yml\n"),
         "{stdout}"
     );
     assert!(
