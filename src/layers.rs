@@ -66,6 +66,8 @@ pub struct Flags {
 pub struct Inputs {
     /// The process environment.
     pub env: Vec<(String, String)>,
+    /// Names in the process environment whose value is not UTF-8.
+    pub env_not_utf8: Vec<String>,
     /// `/etc/default/panteras`, or its replacement in tests.
     pub defaults_file: PathBuf,
     /// The directory that holds `restricted/`.
@@ -83,6 +85,43 @@ pub struct Layers {
     assigned_in_files: Vec<(String, Source)>,
 }
 
+/// The largest input file panteras reads.
+const MAX_FILE: u64 = 16 * 1024 * 1024;
+
+/// The text of an input file, `None` when there is none. A FIFO, a device
+/// or a directory is refused (reading one could block or never end), and so
+/// is a file too large to be a list of settings or not UTF-8.
+pub fn read_input(path: &Path, shown: &str) -> Result<Option<String>> {
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {shown}")),
+    };
+    if !meta.is_file() {
+        bail!("{shown}: not a regular file (a directory, FIFO or device); panteras reads settings from files only");
+    }
+    if meta.len() > MAX_FILE {
+        bail!(
+            "{shown}: {} bytes; a settings file holds at most {} MiB",
+            meta.len(),
+            MAX_FILE >> 20
+        );
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {shown}"))?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) => {
+            let bytes = e.as_bytes();
+            let at = e.utf8_error().valid_up_to();
+            let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+            bail!("{shown}:{line}: the file is not UTF-8 text (byte 0x{:02X})", bytes[at])
+        }
+    }
+}
+
+/// The most refused lines reported for one file.
+const MAX_REPORTED: usize = 50;
+
 /// The files in `restricted/`, in the order they are read.
 pub const RESTRICTED_FILES: [&str; 3] = ["common", "host", "overwrite"];
 
@@ -90,13 +129,28 @@ impl Layers {
     /// Reads every layer, lowest precedence first (contract section 1; the
     /// built-in defaults, layer 1, apply later to what is still unset).
     pub fn load(inputs: &Inputs) -> Result<Layers> {
+        if !inputs.dir.is_dir() {
+            bail!(
+                "--dir {}: no such directory; panteras reads restricted/ from it\n  \
+                 fix: create it (mkdir -p {0}) or name the directory that holds restricted/",
+                inputs.dir.display()
+            );
+        }
         let mut layers = Layers::default();
+        let mut errors = Vec::new();
+        for name in &inputs.env_not_utf8 {
+            if vars::find(name).is_some() {
+                errors.push(format!(
+                    "{name} in the environment is not UTF-8 text; panteras takes text only \
+                     (unset it or set it to UTF-8 text)"
+                ));
+            }
+        }
         layers.apply_env(&inputs.env);
-        layers.apply_file(
-            &inputs.defaults_file,
-            &display(&inputs.defaults_file),
-            inputs,
-        )?;
+        let mut files = vec![(
+            inputs.defaults_file.clone(),
+            display(&inputs.defaults_file),
+        )];
         for name in RESTRICTED_FILES {
             let path = inputs.dir.join("restricted").join(name);
             let shown = if inputs.dir == Path::new(".") {
@@ -104,7 +158,15 @@ impl Layers {
             } else {
                 display(&path)
             };
-            layers.apply_file(&path, &shown, inputs)?;
+            files.push((path, shown));
+        }
+        for (path, shown) in files {
+            if let Err(error) = layers.apply_file(&path, &shown, inputs) {
+                errors.push(format!("{error:#}"));
+            }
+        }
+        if !errors.is_empty() {
+            bail!("{}", errors.join("\n"));
         }
         layers.apply_flags(&inputs.flags)?;
         Ok(layers)
@@ -150,11 +212,8 @@ impl Layers {
     }
 
     fn apply_file(&mut self, path: &Path, shown: &str, inputs: &Inputs) -> Result<()> {
-        let text = match std::fs::read(path) {
-            Ok(bytes) => String::from_utf8(bytes)
-                .map_err(|_| anyhow::anyhow!("{shown}: the file is not UTF-8 text"))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {shown}")),
+        let Some(text) = read_input(path, shown)? else {
+            return Ok(());
         };
         self.apply_text(shown, &text, inputs.machine_hostname.as_deref())
     }
@@ -165,19 +224,31 @@ impl Layers {
         text: &str,
         machine_hostname: Option<&str>,
     ) -> Result<()> {
-        let lookup = |name: &str| {
+        let lookup = |name: &str| -> Option<&str> {
             self.values
                 .get(name)
-                .map(|raw| raw.value.clone())
-                .or_else(|| {
-                    (name == "HOSTNAME")
-                        .then(|| machine_hostname.map(String::from))
-                        .flatten()
-                })
+                .map(|raw| raw.value.as_str())
+                .or_else(|| (name == "HOSTNAME").then_some(machine_hostname).flatten())
         };
-        let assignments = shell::parse(text, &lookup).map_err(|e| {
-            let line_text = text.lines().nth(e.line - 1).unwrap_or("").trim_end();
-            anyhow::anyhow!("{shown}:{}: {}\n  | {line_text}", e.line, e.message)
+        let assignments = shell::parse(text, &lookup).map_err(|errors| {
+            let lines: Vec<&str> = text.split('\n').collect();
+            let mut report: Vec<String> = errors
+                .iter()
+                .take(MAX_REPORTED)
+                .map(|e| {
+                    let column = e.column.map(|c| format!(":{c}")).unwrap_or_default();
+                    let line_text = lines.get(e.line - 1).copied().unwrap_or("");
+                    let line_text = shell::visible(line_text.strip_suffix('\r').unwrap_or(line_text));
+                    format!("{shown}:{}{column}: {}\n  | {}", e.line, e.message, line_text.trim_end())
+                })
+                .collect();
+            if errors.len() > MAX_REPORTED {
+                report.push(format!(
+                    "{shown}: {} more lines refused",
+                    errors.len() - MAX_REPORTED
+                ));
+            }
+            anyhow::anyhow!("{}", report.join("\n"))
         })?;
         for a in assignments {
             let source = Source::File {
@@ -223,6 +294,7 @@ mod tests {
     fn inputs(dir: &Path) -> Inputs {
         Inputs {
             env: vec![],
+            env_not_utf8: vec![],
             defaults_file: dir.join("etc-default-panteras"),
             dir: dir.to_path_buf(),
             flags: Flags::default(),

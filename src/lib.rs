@@ -60,10 +60,18 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 
 /// Reads the layers and resolves this host's settings.
 pub fn resolve(input: &InputArgs, system: &dyn System) -> Result<(Layers, Settings)> {
+    let mut env = Vec::new();
+    let mut env_not_utf8 = Vec::new();
+    for (name, value) in std::env::vars_os() {
+        match (name.into_string(), value.into_string()) {
+            (Ok(name), Ok(value)) => env.push((name, value)),
+            (Ok(name), Err(_)) => env_not_utf8.push(name),
+            (Err(_), _) => {}
+        }
+    }
     let inputs = Inputs {
-        env: std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-            .collect(),
+        env,
+        env_not_utf8,
         defaults_file: input.defaults_file.clone(),
         dir: input.dir.clone(),
         flags: flags(input),

@@ -187,6 +187,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            env_not_utf8: vec![],
             defaults_file: tmp.path().join("none"),
             dir: tmp.path().to_path_buf(),
             flags: Flags::default(),

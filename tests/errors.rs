@@ -178,3 +178,56 @@ fn unknown_role_is_a_usage_error() {
 fn check_reports_drift_with_exit_1_and_writes_nothing() {
     refused!(Host::new(), &["--ip", "10.0.0.1", "--check"]);
 }
+
+#[test]
+fn every_refused_line_of_every_file_at_once() {
+    refused!(
+        Host::new()
+            .file("common", "A=$(id)\nB=ok\n\u{a0}# $(touch x)\n")
+            .file("host", "C=`id`\nD='open\n")
+            .file("overwrite", "\u{feff}E=1\nF=a\u{b}b\n"),
+        &["--ip", "10.0.0.1"]
+    );
+}
+
+#[test]
+fn a_fifo_as_restricted_host() {
+    let host = Host::new().file("common", "");
+    let made = std::process::Command::new("mkfifo")
+        .arg(host.path().join("restricted/host"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    refused!(host, &["--ip", "10.0.0.1"]);
+}
+
+#[test]
+fn a_dir_that_does_not_exist() {
+    let host = Host::new();
+    let out = host.run(&["--dir", "nowhere", "--ip", "10.0.0.1"]);
+    assert!(!out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: --dir nowhere: no such directory; panteras reads restricted/ from it\n  \
+         fix: create it (mkdir -p nowhere) or name the directory that holds restricted/\n"
+    );
+    assert!(!host.path().join("nowhere").exists());
+}
+
+#[test]
+fn an_environment_value_that_is_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let host = Host::new();
+    let out = host
+        .command(&["--ip", "10.0.0.1"])
+        .env("CONSUL_DC", std::ffi::OsStr::from_bytes(b"ams\xff1"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("CONSUL_DC in the environment is not UTF-8 text"),
+        "{stderr}"
+    );
+    assert!(!host.path().join("docker-compose.yml").exists());
+}
