@@ -1,5 +1,7 @@
 //! Times `panteras generate` for one standalone host with the IP given, as
-//! a whole process (start-up included), and prints the median.
+//! a whole process (start-up included), and prints the median; then a
+//! host whose restricted/common has 200,000 lines, each referring to the
+//! line before (the lookups must stay linear).
 //!
 //!     cargo bench --bench generate
 
@@ -53,4 +55,28 @@ fn main() {
     report("generate (new files)", fresh);
     report("generate (unchanged)", unchanged);
     report("process start-up (`true`)", baseline);
+
+    let big = tmp.path().join("big");
+    std::fs::create_dir_all(big.join("restricted")).expect("restricted/");
+    let mut common = String::from("V0=x\n");
+    for i in 1..200_000 {
+        common.push_str(&format!("V{i}=\"$V{}\"\n", i - 1));
+    }
+    std::fs::write(big.join("restricted/common"), common).expect("restricted/common");
+    let long: Vec<Duration> = (0..5)
+        .map(|_| {
+            let started = Instant::now();
+            let status = Command::new(env!("CARGO_BIN_EXE_panteras"))
+                .args(["generate", "--ip", "192.168.10.10", "--dir"])
+                .arg(&big)
+                .env("PANTERAS_DEFAULTS", big.join("no-defaults"))
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .expect("panteras runs");
+            assert!(status.success());
+            started.elapsed()
+        })
+        .collect();
+    report("200,000-line restricted file", long);
 }
