@@ -98,7 +98,9 @@ pub fn read_input(path: &Path, shown: &str) -> Result<Option<String>> {
         Err(e) => return Err(e).with_context(|| format!("cannot read {shown}")),
     };
     if !meta.is_file() {
-        bail!("{shown}: not a regular file (a directory, FIFO or device); panteras reads settings from files only");
+        bail!(
+            "{shown}: not a regular file (a directory, FIFO or device); panteras reads settings from files only"
+        );
     }
     if meta.len() > MAX_FILE {
         bail!(
@@ -114,7 +116,10 @@ pub fn read_input(path: &Path, shown: &str) -> Result<Option<String>> {
             let bytes = e.as_bytes();
             let at = e.utf8_error().valid_up_to();
             let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-            bail!("{shown}:{line}: the file is not UTF-8 text (byte 0x{:02X})", bytes[at])
+            bail!(
+                "{shown}:{line}: the file is not UTF-8 text (byte 0x{:02X})",
+                bytes[at]
+            )
         }
     }
 }
@@ -147,10 +152,7 @@ impl Layers {
             }
         }
         layers.apply_env(&inputs.env);
-        let mut files = vec![(
-            inputs.defaults_file.clone(),
-            display(&inputs.defaults_file),
-        )];
+        let mut files = vec![(inputs.defaults_file.clone(), display(&inputs.defaults_file))];
         for name in RESTRICTED_FILES {
             let path = inputs.dir.join("restricted").join(name);
             let shown = if inputs.dir == Path::new(".") {
@@ -238,8 +240,14 @@ impl Layers {
                 .map(|e| {
                     let column = e.column.map(|c| format!(":{c}")).unwrap_or_default();
                     let line_text = lines.get(e.line - 1).copied().unwrap_or("");
-                    let line_text = shell::visible(line_text.strip_suffix('\r').unwrap_or(line_text));
-                    format!("{shown}:{}{column}: {}\n  | {}", e.line, e.message, line_text.trim_end())
+                    let line_text =
+                        shell::visible(line_text.strip_suffix('\r').unwrap_or(line_text));
+                    format!(
+                        "{shown}:{}{column}: {}\n  | {}",
+                        e.line,
+                        e.message,
+                        line_text.trim_end()
+                    )
                 })
                 .collect();
             if errors.len() > MAX_REPORTED {

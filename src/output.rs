@@ -50,7 +50,10 @@ enum Current {
     Missing,
     /// A symbolic link where a file that is never replaced goes.
     Link,
-    File { bytes: Vec<u8>, meta: fs::Metadata },
+    File {
+        bytes: Vec<u8>,
+        meta: fs::Metadata,
+    },
 }
 
 /// Applies `mode` to `files` under `out`, printing to `stdout`. Returns
@@ -188,7 +191,10 @@ fn inspect_one(out: &Path, file: &RenderedFile) -> Result<Current, String> {
     let parts: Vec<Component> = file.path.components().collect();
     for (i, part) in parts.iter().enumerate() {
         let Component::Normal(name) = part else {
-            return Err(format!("{}: not a plain relative path", file.path.display()));
+            return Err(format!(
+                "{}: not a plain relative path",
+                file.path.display()
+            ));
         };
         path.push(name);
         let last = i + 1 == parts.len();
@@ -487,7 +493,13 @@ mod tests {
                 } else if meta.is_file() {
                     found.push((path.clone(), fs::read(&path).unwrap()));
                 } else {
-                    found.push((path.clone(), fs::read_link(&path).unwrap_or_default().into_os_string().into_encoded_bytes()));
+                    found.push((
+                        path.clone(),
+                        fs::read_link(&path)
+                            .unwrap_or_default()
+                            .into_os_string()
+                            .into_encoded_bytes(),
+                    ));
                 }
             }
         }
@@ -511,12 +523,17 @@ mod tests {
             RenderedFile::new("docker-compose.yml", "x\n".into()),
             RenderedFile::new("generated/supervisord/supervisord.conf", "y\n".into()),
         ];
-        let error = apply_files(&out, &files, Mode::Write).unwrap_err().to_string();
+        let error = apply_files(&out, &files, Mode::Write)
+            .unwrap_err()
+            .to_string();
         assert!(
             error.contains("out/generated: a symbolic link; panteras follows no link"),
             "{error}"
         );
-        assert!(error.contains("out/docker-compose.yml: a symbolic link"), "{error}");
+        assert!(
+            error.contains("out/docker-compose.yml: a symbolic link"),
+            "{error}"
+        );
         assert!(error.ends_with("nothing was written"), "{error}");
         assert_eq!(snapshot(tmp.path()), before);
     }
@@ -541,7 +558,10 @@ mod tests {
         fs::write(tmp.path().join("docker-compose.yml"), "old\n").unwrap();
         fs::write(tmp.path().join("generated"), "a file\n").unwrap();
         let fifo = tmp.path().join("fifo");
-        let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
         assert!(made.success());
         let before = snapshot(tmp.path());
         let files = [
@@ -549,7 +569,9 @@ mod tests {
             RenderedFile::new("generated/haproxy/haproxy.cfg", "x\n".into()),
             RenderedFile::new("fifo", "y\n".into()),
         ];
-        let error = apply_files(tmp.path(), &files, Mode::Write).unwrap_err().to_string();
+        let error = apply_files(tmp.path(), &files, Mode::Write)
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("generated: not a directory"), "{error}");
         assert!(error.contains("fifo: not a regular file"), "{error}");
         assert_eq!(snapshot(tmp.path()), before);

@@ -560,7 +560,10 @@ pub fn compose_string(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
+            c if c.is_control()
+                || !yaml_printable(c)
+                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') =>
+            {
                 let _ = write!(out, "\\u{:04x}", c as u32);
             }
             c => out.push(c),
@@ -568,6 +571,13 @@ pub fn compose_string(text: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// Whether YAML allows `c` as it is in a document (YAML 1.2, 5.1): tab,
+/// line feed, carriage return, NEL and the printable characters; never the
+/// other controls nor the non-characters U+FFFE and U+FFFF.
+fn yaml_printable(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{85}' | ' '..='~' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
 }
 
 #[cfg(test)]
@@ -583,6 +593,37 @@ mod tests {
             compose_string("line\nbreak\u{7}"),
             "\"line\\nbreak\\u0007\""
         );
+    }
+
+    #[test]
+    fn every_character_reads_back_from_the_yaml_exactly() {
+        // libyaml (through serde_norway) refuses a document holding a
+        // character YAML forbids, such as U+FFFE, unless it is escaped.
+        for c in [
+            '\u{0}',
+            '\u{7f}',
+            '\u{80}',
+            '\u{85}',
+            '\u{9f}',
+            '\u{a0}',
+            '\u{2028}',
+            '\u{d7ff}',
+            '\u{e000}',
+            '\u{fdd0}',
+            '\u{fffd}',
+            '\u{fffe}',
+            '\u{ffff}',
+            '\u{10000}',
+            '\u{1f600}',
+            '\u{10ffff}',
+        ] {
+            let value = format!("a{c}b");
+            let document = format!("key: {}\n", compose_string(&value));
+            let read: std::collections::BTreeMap<String, String> =
+                serde_norway::from_str(&document)
+                    .unwrap_or_else(|e| panic!("U+{:04X}: {e}", c as u32));
+            assert_eq!(read["key"], value, "U+{:04X}", c as u32);
+        }
     }
 
     #[test]

@@ -146,18 +146,26 @@ fn check_characters(line: &str, number: usize) -> Result<(), (usize, String)> {
             };
             return Err((
                 column,
-                format!("{place}: bash would read it as part of the text; save the file without it"),
+                format!(
+                    "{place}: bash would read it as part of the text; save the file without it"
+                ),
             ));
         }
         if c == '\0' {
-            return Err((column, "a NUL byte (U+0000): not text a shell can read".into()));
+            return Err((
+                column,
+                "a NUL byte (U+0000): not text a shell can read".into(),
+            ));
         }
         if c.is_control() && c != '\t' {
             let what = match c {
                 '\r' => "a carriage return (U+000D) inside the line".to_string(),
                 _ => format!("the control character U+{:04X}", c as u32),
             };
-            return Err((column, format!("{what}: write values with visible characters only")));
+            return Err((
+                column,
+                format!("{what}: write values with visible characters only"),
+            ));
         }
         if quote.is_none() && !escaped && c.is_whitespace() && !BLANKS.contains(&c) {
             return Err((
@@ -230,15 +238,11 @@ pub fn parse_line<'a>(
 }
 
 fn only_names(text: &str) -> bool {
-    text.split(BLANKS).filter(|w| !w.is_empty()).all(is_name)
-        && !text.starts_with('#')
+    text.split(BLANKS).filter(|w| !w.is_empty()).all(is_name) && !text.starts_with('#')
 }
 
 /// Reads the value word after `=`, up to a blank and an optional comment.
-fn parse_word<'a>(
-    text: &str,
-    lookup: &dyn Fn(&str) -> Option<&'a str>,
-) -> Result<String, String> {
+fn parse_word<'a>(text: &str, lookup: &dyn Fn(&str) -> Option<&'a str>) -> Result<String, String> {
     let mut out = String::new();
     let mut chars = text.chars().peekable();
     let mut previous_unquoted: Option<char> = None;
@@ -632,7 +636,11 @@ mod characters {
                 let found = errors(&line);
                 assert_eq!(found.len(), 1, "{line:?}");
                 assert_eq!(found[0].column, Some(column), "{line:?}");
-                assert!(found[0].message.contains(&code), "{line:?}: {}", found[0].message);
+                assert!(
+                    found[0].message.contains(&code),
+                    "{line:?}: {}",
+                    found[0].message
+                );
             }
             // Where bash sees no assignment, panteras must not see one.
             if !c.is_control() {

@@ -92,7 +92,9 @@ fn a_linked_directory_below_out_is_refused_for_generate_and_cluster() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("generated: a symbolic link; panteras follows no link below the output directory"),
+        stderr.contains(
+            "generated: a symbolic link; panteras follows no link below the output directory"
+        ),
         "{stderr}"
     );
     assert!(stderr.contains("nothing was written"), "{stderr}");
