@@ -182,10 +182,8 @@ fn check_characters(line: &str, number: usize) -> Result<(), (usize, String)> {
                 escaped = true;
                 continue;
             }
-            (None, '#') if !escaped => {
-                if before.is_none_or(|p| BLANKS.contains(&p)) {
-                    return Ok(());
-                }
+            (None, '#') if !escaped && before.is_none_or(|p| BLANKS.contains(&p)) => {
+                return Ok(());
             }
             (None, '\'' | '"') if !escaped => quote = Some(c),
             (Some('"'), '\\') if !escaped => {
