@@ -760,3 +760,136 @@ fn image_template_and_ours_send_every_request_to_the_same_backend() {
         "each routing difference is shown by a request"
     );
 }
+
+/// The sections of a configuration in order, each with its directives
+/// (comments and blank lines left out).
+fn sections(config: &str) -> Vec<(String, Vec<String>)> {
+    let mut found: Vec<(String, Vec<String>)> = Vec::new();
+    for line in config.lines() {
+        let text = line.trim();
+        if text.is_empty() || text.starts_with('#') {
+            continue;
+        }
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, directives)) = found.last_mut() {
+                directives.push(text.split_whitespace().collect::<Vec<_>>().join(" "));
+            }
+        } else {
+            found.push((text.to_string(), Vec::new()));
+        }
+    }
+    found
+}
+
+/// Where our base file may differ from the image's: the deliberate change,
+/// the section, and how the directive that only one side has begins.
+const BASE_ALLOWED: &[(&str, &str, &str)] = &[
+    ("haproxy-maxconn-stats-auth", "global", "maxconn "),
+    ("haproxy-maxconn-stats-auth", "listen stats", "stats auth "),
+    (
+        "haproxy-host-port-case",
+        "frontend http-in",
+        "http-request set-var(txn.host) ",
+    ),
+];
+
+/// Compares the base files after the image's reload step; returns the
+/// allowed changes seen.
+fn compare_base(ours: &str, image: &str, failures: &mut Vec<String>) -> Vec<&'static str> {
+    let (ours, image) = (sections(ours), sections(image));
+    let names = |s: &[(String, Vec<String>)]| s.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&ours), names(&image), "sections");
+    let mut seen = Vec::new();
+    for ((section, mine), (_, theirs)) in ours.iter().zip(&image) {
+        let allowed = |directive: &String| {
+            BASE_ALLOWED
+                .iter()
+                .find(|(_, s, start)| s == section && directive.starts_with(start))
+                .map(|(id, ..)| *id)
+        };
+        for directive in mine
+            .iter()
+            .filter(|d| !theirs.contains(d))
+            .chain(theirs.iter().filter(|d| !mine.contains(d)))
+        {
+            match allowed(directive) {
+                Some(id) => seen.push(id),
+                None => failures.push(format!("{section}: `{directive}` is on one side only")),
+            }
+        }
+        let kept = |list: &Vec<String>| {
+            list.iter()
+                .filter(|d| allowed(d).is_none())
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        if kept(mine) != kept(theirs) {
+            failures.push(format!("{section}: directives in another order"));
+        }
+    }
+    seen
+}
+
+#[test]
+fn the_base_file_keeps_every_directive_of_the_images_after_its_reload_step() {
+    let test = "the_base_file_keeps_every_directive_of_the_images";
+    let Some(readers) = Readers::find(test) else {
+        return;
+    };
+    if !common::have("openssl", test) {
+        return;
+    }
+    let image = std::fs::read_to_string(tools::image_file("haproxy.cfg")).unwrap();
+    let mut failures = Vec::new();
+    let mut seen = Vec::new();
+
+    // HAProxy 1.6, the image's, with the values that change our file.
+    let host = Host::new();
+    host.compose(&[
+        "--ip",
+        "10.0.0.5",
+        "--listen-ip",
+        "10.0.0.5",
+        "--set",
+        "HAPROXY_MAXCONN=4096",
+        "--set",
+        "HAPROXY_STATS_AUTH=admin:s3cret",
+    ]);
+    let env = container_env(&host);
+    let ours = std::fs::read_to_string(host.generated("haproxy/haproxy.cfg")).unwrap();
+    let ours = tools::image_configure(&ours, &env, &readers.haproxy_16).unwrap();
+    let theirs = tools::image_configure(&image, &env, &readers.haproxy_16).unwrap();
+    seen.extend(compare_base(&ours, &theirs, &mut failures));
+
+    // HAPROXY_CERT_OPTS without HAPROXY_SSL: appended to the bind line,
+    // as the image does; HAProxy 2.6 (1.6 is built without OpenSSL).
+    let certificates = tempfile::tempdir().unwrap();
+    let pem = self_signed_certificate(certificates.path());
+    let opts = format!("ssl crt {}", pem.display());
+    let host = Host::new();
+    host.compose(&[
+        "--ip",
+        "10.0.0.5",
+        "--set",
+        &format!("HAPROXY_CERT_OPTS={opts}"),
+    ]);
+    let env = container_env(&host);
+    assert_eq!(common::env_value(&env, "HAPROXY_SSL"), "false");
+    let ours = std::fs::read_to_string(host.generated("haproxy/haproxy.cfg")).unwrap();
+    let ours = tools::image_configure(&ours, &env, Path::new("/usr/sbin/haproxy")).unwrap();
+    let theirs = tools::image_configure(&image, &env, Path::new("/usr/sbin/haproxy")).unwrap();
+    assert!(
+        ours.contains(&format!("bind 0.0.0.0:8550 {opts}\n")),
+        "{ours}"
+    );
+    seen.extend(compare_base(&ours, &theirs, &mut failures));
+
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    for (id, section, _) in BASE_ALLOWED {
+        assert!(seen.contains(id), "{id} ({section}) is never seen");
+        assert!(
+            common::DELIBERATE.iter().any(|(listed, _)| listed == id),
+            "{id} is not a listed deliberate change"
+        );
+    }
+}
