@@ -9,6 +9,7 @@ pub mod layers;
 pub mod output;
 pub mod params;
 pub mod render;
+pub mod scope;
 pub mod settings;
 pub mod shell;
 pub mod show;

@@ -2,7 +2,7 @@
 //! the base, filled in from the settings, then `<DAEMON>_PARAMS`. The
 //! result is the default of `<DAEMON>_APP_PARAMS`, which replaces it when set.
 
-use crate::settings::Scope;
+use crate::scope::Lookup;
 
 /// The daemons, by the prefix of their variables.
 pub const DAEMONS: [&str; 11] = [
@@ -46,7 +46,7 @@ const NETDATA: &str = "-nd -ch /host";
 
 /// Fills `${NAME}` in each word of `base`, drops words left empty, appends
 /// `<daemon>_PARAMS`, and joins everything with single spaces.
-fn build(base: &str, daemon: &str, scope: &Scope) -> String {
+fn build(base: &str, daemon: &str, scope: &dyn Lookup) -> String {
     let mut words: Vec<String> = base.split_whitespace().map(|w| fill(w, scope)).collect();
     words.push(scope.text(&format!("{daemon}_PARAMS")));
     words
@@ -57,7 +57,7 @@ fn build(base: &str, daemon: &str, scope: &Scope) -> String {
         .join(" ")
 }
 
-fn fill(word: &str, scope: &Scope) -> String {
+fn fill(word: &str, scope: &dyn Lookup) -> String {
     let mut out = String::new();
     let mut rest = word;
     while let Some(start) = rest.find("${") {
@@ -78,46 +78,46 @@ fn fill(word: &str, scope: &Scope) -> String {
 }
 
 /// The default of CONSUL_APP_PARAMS: the command line of Consul.
-pub fn consul(s: &Scope) -> String {
+pub fn consul(s: &dyn Lookup) -> String {
     build(CONSUL, "CONSUL", s)
 }
 /// The default of CONSUL_TEMPLATE_APP_PARAMS: the command line of consul-template.
-pub fn consul_template(s: &Scope) -> String {
+pub fn consul_template(s: &dyn Lookup) -> String {
     build(CONSUL_TEMPLATE, "CONSUL_TEMPLATE", s)
 }
 /// The default of DNSMASQ_APP_PARAMS: the command line of dnsmasq.
-pub fn dnsmasq(s: &Scope) -> String {
+pub fn dnsmasq(s: &dyn Lookup) -> String {
     build(DNSMASQ, "DNSMASQ", s)
 }
 /// The default of MARATHON_APP_PARAMS: the command line of Marathon.
-pub fn marathon(s: &Scope) -> String {
+pub fn marathon(s: &dyn Lookup) -> String {
     build(MARATHON, "MARATHON", s)
 }
 /// The default of MESOS_MASTER_APP_PARAMS: the command line of the Mesos master.
-pub fn mesos_master(s: &Scope) -> String {
+pub fn mesos_master(s: &dyn Lookup) -> String {
     build(MESOS_MASTER, "MESOS_MASTER", s)
 }
 /// The default of MESOS_SLAVE_APP_PARAMS: the command line of the Mesos agent.
-pub fn mesos_slave(s: &Scope) -> String {
+pub fn mesos_slave(s: &dyn Lookup) -> String {
     build(MESOS_SLAVE, "MESOS_SLAVE", s)
 }
 /// The default of REGISTRATOR_APP_PARAMS: the command line of Registrator.
-pub fn registrator(s: &Scope) -> String {
+pub fn registrator(s: &dyn Lookup) -> String {
     build(REGISTRATOR, "REGISTRATOR", s)
 }
 /// The default of ZOOKEEPER_APP_PARAMS: the command line of ZooKeeper.
-pub fn zookeeper(s: &Scope) -> String {
+pub fn zookeeper(s: &dyn Lookup) -> String {
     build(ZOOKEEPER, "ZOOKEEPER", s)
 }
 /// The default of CHRONOS_APP_PARAMS: the command line of Chronos.
-pub fn chronos(s: &Scope) -> String {
+pub fn chronos(s: &dyn Lookup) -> String {
     build(CHRONOS, "CHRONOS", s)
 }
 /// The default of FABIO_APP_PARAMS: the command line of Fabio.
-pub fn fabio(s: &Scope) -> String {
+pub fn fabio(s: &dyn Lookup) -> String {
     build(FABIO, "FABIO", s)
 }
 /// The default of NETDATA_APP_PARAMS: the command line of netdata.
-pub fn netdata(s: &Scope) -> String {
+pub fn netdata(s: &dyn Lookup) -> String {
     build(NETDATA, "NETDATA", s)
 }

@@ -5,6 +5,7 @@ use anyhow::{Result, anyhow};
 
 use crate::identity::{self, System};
 use crate::layers::{Layers, Source};
+use crate::scope::Lookup;
 use crate::values::Value;
 use crate::vars::{self, DefaultRule, VARS};
 
@@ -32,19 +33,16 @@ fn lookup<'a>(done: &'a [Resolved], name: &str) -> &'a Resolved {
         .unwrap_or_else(|| panic!("{name} is read before it is resolved"))
 }
 
-impl Scope<'_> {
-    /// The value as text (empty for an empty value).
-    pub fn text(&self, name: &str) -> String {
+impl Lookup for Scope<'_> {
+    fn text(&self, name: &str) -> String {
         lookup(self.done, name).value.to_string()
     }
 
-    /// Whether a boolean variable is true.
-    pub fn flag(&self, name: &str) -> bool {
+    fn flag(&self, name: &str) -> bool {
         lookup(self.done, name).value == Value::Bool(true)
     }
 
-    /// Whether the environment, a file or a flag set the variable.
-    pub fn is_set_by_user(&self, name: &str) -> bool {
+    fn is_set_by_user(&self, name: &str) -> bool {
         lookup(self.done, name).source.is_user()
     }
 }

@@ -5,7 +5,7 @@
 //! suggestions. Its order is the order of resolution: a derivation may only
 //! read variables that stand above it.
 
-use crate::settings::Scope;
+use crate::scope::Lookup;
 use crate::values::Kind;
 
 /// Which hosts a variable matters to.
@@ -33,7 +33,7 @@ pub enum DefaultRule {
     /// A fixed value (possibly empty).
     Value(&'static str),
     /// Computed from variables above it; the text documents the rule.
-    Derived(&'static str, fn(&Scope) -> String),
+    Derived(&'static str, fn(&dyn Lookup) -> String),
     /// Found on the machine (host name, address lookup); the text documents it.
     Machine(&'static str),
     /// No value at all.
