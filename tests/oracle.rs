@@ -133,7 +133,9 @@ const SCENARIOS: &[Scenario] = &[
 /// Where the compose environments may differ, by the number of the
 /// deliberate change in contract section 5, and whether it explains a
 /// difference in `key` of scenario `host`.
-const ALLOWED: &[(u8, fn(&str, &str) -> bool)] = &[
+type Allows = fn(&str, &str) -> bool;
+
+const ALLOWED: &[(u8, Allows)] = &[
     // 4: the dnsmasq address and the UI tags follow CONSUL_DOMAIN.
     (4, |key, host| {
         host.contains("CONSUL_DOMAIN=") && (key == "DNSMASQ_APP_PARAMS" || key.ends_with("_TAGS"))
