@@ -50,10 +50,11 @@ const DEPRECATED: [(&str, &str); 3] = [
     ),
 ];
 
-/// `NAME=value (source)`.
+/// `NAME=value (source)`, the value masked when it is a secret.
 fn about(s: &Settings, name: &str) -> String {
     let resolved = s.get(name);
-    format!("{name}={} ({})", resolved.value, resolved.source)
+    let value = vars::shown(name, &resolved.value.to_string());
+    format!("{name}={value} ({})", resolved.source)
 }
 
 fn hosts(s: &Settings) -> &[HostPort] {
@@ -83,6 +84,13 @@ pub fn check(s: &Settings, layers: &Layers, here: bool) -> Vec<Finding> {
     supervisor_credentials(s, &mut found);
     even_masters(s, &mut found);
     listen_ip(s, here, &mut found);
+    addresses(s, &mut found);
+    command_lines(s, &mut found);
+    registry(s, &mut found);
+    consul_client(s, &mut found);
+    if here {
+        docker_binary(s, &mut found);
+    }
     unknown_names(layers, &mut found);
     found.sort_by_key(|f| f.severity);
     found
@@ -148,6 +156,18 @@ fn zookeeper_id(s: &Settings, found: &mut Vec<Finding>) {
             subject,
             format!("this host is entry {p} of ZOOKEEPER_HOSTS, not entry {id}"),
             fix,
+        ));
+    } else if id != 0 && position.is_none() {
+        found.push(warning(
+            format!("{subject}, {}", about(s, "HOSTNAME")),
+            format!(
+                "entry {id} of ZOOKEEPER_HOSTS is {}, which is none of this host's names and \
+                 addresses (HOSTNAME, FQDN, IP, LISTEN_IP): ZooKeeper would take this server for \
+                 that one (fine only if it is another name of this host)",
+                hosts(s)[id - 1].host
+            ),
+            "list this host in ZOOKEEPER_HOSTS by its HOSTNAME or IP, at position ZOOKEEPER_ID"
+                .into(),
         ));
     }
 }
@@ -305,9 +325,29 @@ fn listen_ip(s: &Settings, here: bool, found: &mut Vec<Finding>) {
         return;
     };
     if ip == Ipv4Addr::UNSPECIFIED {
+        let daemons: Vec<&str> = [
+            ("START_ZOOKEEPER", "ZooKeeper"),
+            ("START_CONSUL", "Consul"),
+            ("START_MARATHON", "Marathon"),
+            ("START_MESOS_MASTER", "the Mesos master"),
+            ("START_MESOS_SLAVE", "the Mesos agent"),
+            ("START_CHRONOS", "Chronos"),
+            ("START_CONSUL_TEMPLATE", "HAProxy"),
+            ("START_FABIO", "Fabio"),
+        ]
+        .into_iter()
+        .filter(|(start, _)| s.flag(start))
+        .map(|(_, name)| name)
+        .chain(["the supervisord console"])
+        .collect();
+        let listed = match daemons.split_last() {
+            Some((last, [])) => last.to_string(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        };
         found.push(warning(
             about(s, "LISTEN_IP"),
-            "ZooKeeper, Consul, Marathon, Mesos, Chronos and the supervisord console listen on every interface".into(),
+            format!("{listed} listen on every interface"),
             "set LISTEN_IP to the address of the cluster's network".into(),
         ));
     } else if here && UdpSocket::bind((ip, 0)).is_err() {
@@ -315,6 +355,185 @@ fn listen_ip(s: &Settings, here: bool, found: &mut Vec<Finding>) {
             about(s, "LISTEN_IP"),
             format!("{ip} is not an address of this machine (fine if the files are generated for another one)"),
             "set LISTEN_IP to one of this host's addresses".into(),
+        ));
+    }
+}
+
+/// The addresses other hosts use to reach this one: HOST_IP (registered
+/// services), CONSUL_IP (advertised to Consul) and IP they derive from.
+fn addresses(s: &Settings, found: &mut Vec<Finding>) {
+    let mut reported: Vec<Ipv4Addr> = Vec::new();
+    for name in ["IP", "HOST_IP", "CONSUL_IP"] {
+        let Value::Ip(ip) = s.get(name).value else {
+            continue;
+        };
+        if reported.contains(&ip) {
+            continue;
+        }
+        let what = if ip.is_unspecified() {
+            "the unspecified address"
+        } else if ip.is_broadcast() {
+            "the broadcast address"
+        } else if ip.is_multicast() {
+            "a multicast address"
+        } else if ip.is_loopback() {
+            reported.push(ip);
+            found.push(warning(
+                about(s, name),
+                format!(
+                    "{ip} is a loopback address: this machine alone reaches it, so no other host \
+                     of a cluster can reach this one's services or Consul there"
+                ),
+                "fine for a single box; in a cluster set IP (and LISTEN_IP) to this host's address on the cluster's network".into(),
+            ));
+            continue;
+        } else {
+            continue;
+        };
+        reported.push(ip);
+        found.push(error(
+            about(s, name),
+            format!("{ip} is {what}: no host can reach this one there"),
+            "set IP (or HOST_IP and CONSUL_IP) to this host's address on the cluster's network"
+                .into(),
+        ));
+    }
+}
+
+/// Variables whose values supervisord splits into a daemon's command line
+/// (Python's `shlex`): the parameters and what they are built from.
+const COMMAND_WORDS: [&str; 8] = [
+    "CONSUL_MODE",
+    "MESOS_CLUSTER_NAME",
+    "CONSUL_BOOTSTRAP",
+    "CONSUL_HOSTS",
+    "CLUSTER_NAME",
+    "DNSMASQ_ADDRESS",
+    "DNSMASQ_BIND_INTERFACES",
+    "KEEPALIVED_CONSUL_TEMPLATE",
+];
+
+/// Why `shlex.split` (POSIX mode, as supervisord uses it) refuses `text`.
+pub fn unsplittable(text: &str) -> Option<&'static str> {
+    let mut quote: Option<char> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (None, '\\') | (Some('"'), '\\') if chars.next().is_none() => {
+                return Some("it ends with a backslash, which escapes nothing");
+            }
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            _ => {}
+        }
+    }
+    match quote {
+        Some('\'') => Some("a single quote is not closed"),
+        Some(_) => Some("a double quote is not closed"),
+        None => None,
+    }
+}
+
+fn command_lines(s: &Settings, found: &mut Vec<Finding>) {
+    let mut culprits: Vec<&str> = vars::VARS
+        .iter()
+        .map(|v| v.name)
+        .filter(|n| n.ends_with("_PARAMS") || COMMAND_WORDS.contains(n))
+        .filter(|n| s.get(n).source.is_user())
+        .collect();
+    // The whole command lines last, so a derived one is blamed only when
+    // no value the user set is.
+    culprits.sort_by_key(|n| n.ends_with("_APP_PARAMS") && !s.get(n).source.is_user());
+    let mut reported = false;
+    let mut checked: Vec<&str> = Vec::new();
+    for name in culprits
+        .into_iter()
+        .chain(crate::params::DAEMONS.iter().map(|d| vars::app_params(d)))
+    {
+        if checked.contains(&name) || (reported && !s.get(name).source.is_user()) {
+            continue;
+        }
+        checked.push(name);
+        if let Some(why) = unsplittable(&s.text(name)) {
+            reported = true;
+            found.push(error(
+                about(s, name),
+                format!(
+                    "supervisord cannot split it into words ({why}), so the daemon never starts"
+                ),
+                "close every quote, and escape a final backslash or remove it".into(),
+            ));
+        }
+    }
+}
+
+/// REGISTRY is a prefix: without its `/` the image names another registry.
+fn registry(s: &Settings, found: &mut Vec<Finding>) {
+    let registry = s.text("REGISTRY");
+    if !registry.is_empty()
+        && !registry.ends_with('/')
+        && !s.get("PANTERAS_DOCKER_IMAGE").source.is_user()
+    {
+        found.push(warning(
+            about(s, "REGISTRY"),
+            format!(
+                "a registry prefix ends with `/`; panteras added it: the image is {}",
+                s.text("PANTERAS_DOCKER_IMAGE")
+            ),
+            format!("set REGISTRY={registry}/"),
+        ));
+    }
+}
+
+/// A Consul agent that is not a server: it may not wait for servers, and
+/// finds none unless it joins one.
+fn consul_client(s: &Settings, found: &mut Vec<Finding>) {
+    let params = s.text("CONSUL_APP_PARAMS");
+    let words: Vec<&str> = params.split_whitespace().collect();
+    if !s.flag("START_CONSUL") || words.contains(&"-server") || words.contains(&"-dev") {
+        return;
+    }
+    let holder = [
+        "CONSUL_APP_PARAMS",
+        "CONSUL_PARAMS",
+        "CONSUL_HOSTS",
+        "CONSUL_BOOTSTRAP",
+    ]
+    .into_iter()
+    .filter(|n| s.get(n).source.is_user())
+    .find(|n| s.text(n).contains("-bootstrap-expect"))
+    .unwrap_or("CONSUL_HOSTS");
+    if words.iter().any(|w| w.starts_with("-bootstrap-expect")) {
+        found.push(error(
+            format!("{} and {}", about(s, holder), about(s, "CONSUL_MODE")),
+            "Consul refuses -bootstrap-expect on an agent that is not a server (`-server`), so it never starts".into(),
+            "on a slave-only host set CONSUL_HOSTS to -join=<server> for each Consul server".into(),
+        ));
+    } else if !words
+        .iter()
+        .any(|w| w.starts_with("-join") || w.starts_with("-retry-join") || w.starts_with("-config"))
+    {
+        found.push(warning(
+            format!("{} and {}", about(s, "CONSUL_HOSTS"), about(s, "CONSUL_MODE")),
+            "this Consul client joins no server, so it finds none: Registrator and consul-template get no catalog".into(),
+            "set CONSUL_HOSTS to -join=<server> for each Consul server".into(),
+        ));
+    }
+}
+
+/// With HOST_DOCKER, the host's docker binary is mounted; Docker makes a
+/// directory where a mounted file is missing.
+fn docker_binary(s: &Settings, found: &mut Vec<Finding>) {
+    if !s.flag("HOST_DOCKER") {
+        return;
+    }
+    let volume = s.text("VOLUME_DOCKER");
+    let source = volume.split(':').next().unwrap_or("");
+    if !source.is_empty() && !std::path::Path::new(source).exists() {
+        found.push(error(
+            format!("{} and {}", about(s, "HOST_DOCKER"), about(s, "VOLUME_DOCKER")),
+            format!("{source} does not exist on this machine: Docker would make an empty directory there and mount it over the container's docker"),
+            "install the docker client at that path, set VOLUME_DOCKER to where it is, or set HOST_DOCKER=false".into(),
         ));
     }
 }
@@ -409,7 +628,9 @@ const PORTS: &[(&str, &[Port])] = &[
 /// The supervisord console, which always runs.
 const CONSOLE: Port = tcp(9000, "supervisord console");
 
-/// Tries to bind every port the started daemons need on LISTEN_IP.
+/// Tries to bind every port the started daemons need on LISTEN_IP. A port
+/// in use is an error of its own; ports that cannot be tested for one
+/// reason (LISTEN_IP is not on this machine, no permission) are one warning.
 pub fn ports(s: &Settings) -> Vec<Finding> {
     let Value::Ip(ip) = s.get("LISTEN_IP").value else {
         return Vec::new();
@@ -420,33 +641,77 @@ pub fn ports(s: &Settings) -> Vec<Finding> {
         .flat_map(|(_, ports)| ports.iter())
         .collect();
     needed.push(&CONSOLE);
-    needed
-        .into_iter()
-        .filter_map(|port| probe(ip, port))
-        .collect()
+    let mut found = Vec::new();
+    let mut untested: Vec<(std::io::ErrorKind, String, Vec<String>)> = Vec::new();
+    for port in needed {
+        match probe(ip, port) {
+            Probe::Free => {}
+            Probe::InUse(finding) => found.push(finding),
+            Probe::Untested(kind, why, name) => {
+                match untested.iter_mut().find(|(k, ..)| *k == kind) {
+                    Some((_, _, names)) => names.push(name),
+                    None => untested.push((kind, why, vec![name])),
+                }
+            }
+        }
+    }
+    for (kind, why, names) in untested {
+        let fix = match kind {
+            std::io::ErrorKind::AddrNotAvailable => {
+                "run the check on the host that owns LISTEN_IP, or set LISTEN_IP to one of this host's addresses"
+            }
+            std::io::ErrorKind::PermissionDenied => "run the check as root",
+            _ => "run the check as root on the host itself",
+        };
+        found.push(warning(
+            format!("{} on {ip}", plural_ports(&names)),
+            format!("cannot be tested: {why}"),
+            fix.into(),
+        ));
+    }
+    found
 }
 
-/// Binds `port` on `ip` and lets it go; a finding when that fails.
-fn probe(ip: Ipv4Addr, port: &Port) -> Option<Finding> {
+fn plural_ports(names: &[String]) -> String {
+    match names {
+        [one] => format!("port {one}"),
+        many => format!("ports {}", many.join(", ")),
+    }
+}
+
+/// What binding a port told.
+#[derive(Debug, PartialEq, Eq)]
+enum Probe {
+    Free,
+    InUse(Finding),
+    /// Why it could not be tested, and the port as `53/udp`.
+    Untested(std::io::ErrorKind, String, String),
+}
+
+/// Binds `port` on `ip` and lets it go.
+fn probe(ip: Ipv4Addr, port: &Port) -> Probe {
     let result = if port.udp {
         UdpSocket::bind((ip, port.number)).map(drop)
     } else {
         TcpListener::bind((ip, port.number)).map(drop)
     };
     let proto = if port.udp { "udp" } else { "tcp" };
-    let subject = format!("port {}/{proto} on {ip} ({})", port.number, port.what);
     match result {
-        Ok(()) => None,
-        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => Some(error(
-            subject,
+        Ok(()) => Probe::Free,
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => Probe::InUse(error(
+            format!("port {}/{proto} on {ip} ({})", port.number, port.what),
             "is in use".into(),
             "stop what listens there, or move it off LISTEN_IP".into(),
         )),
-        Err(e) => Some(warning(
-            subject,
-            format!("cannot be tested: {e}"),
-            "run the check as root on the host itself".into(),
-        )),
+        Err(e) => {
+            let why = match e.kind() {
+                std::io::ErrorKind::AddrNotAvailable => {
+                    format!("{ip} is not an address of this machine")
+                }
+                _ => e.to_string(),
+            };
+            Probe::Untested(e.kind(), why, format!("{}/{proto}", port.number))
+        }
     }
 }
 
@@ -478,6 +743,7 @@ mod tests {
 
     const CLEAN: &[(&str, &str)] = &[
         ("LISTEN_IP", "127.0.0.1"),
+        ("CONSUL_IP", "10.0.0.2"),
         ("SUPERVISOR_USER", "ops"),
         ("SUPERVISOR_PASSWORD", "secret"),
     ];
@@ -537,8 +803,30 @@ mod tests {
             ["ZOOKEEPER_ID=0 means a single-node ZooKeeper, but ZOOKEEPER_HOSTS lists 3 servers"]
         );
         // A slave starts no ZooKeeper, so its ZOOKEEPER_ID does not matter.
-        let found = findings(&with(&[base[0], ("MASTER", "false")]), "");
+        let found = findings(
+            &with(&[
+                base[0],
+                ("MASTER", "false"),
+                ("CONSUL_HOSTS", "-join=master-1"),
+            ]),
+            "",
+        );
         assert!(problems(&found, Severity::Error).is_empty(), "{found:?}");
+        // An id whose entry names none of this host's names or addresses.
+        let found = findings(
+            &with(&[
+                ("ZOOKEEPER_HOSTS", "zk-a:2181,zk-b:2181,zk-c:2181"),
+                ("ZOOKEEPER_ID", "2"),
+                base[1],
+            ]),
+            "",
+        );
+        assert_eq!(
+            problems(&found, Severity::Warning),
+            [
+                "entry 2 of ZOOKEEPER_HOSTS is zk-b, which is none of this host's names and addresses (HOSTNAME, FQDN, IP, LISTEN_IP): ZooKeeper would take this server for that one (fine only if it is another name of this host)"
+            ]
+        );
     }
 
     #[test]
@@ -577,7 +865,7 @@ mod tests {
             "",
         );
         assert!(problems(&joined, Severity::Error).is_empty(), "{joined:?}");
-        // A client never bootstraps.
+        // A client may not wait for servers: Consul refuses to start.
         let client = findings(
             &with(&[
                 ("MASTER", "false"),
@@ -585,7 +873,25 @@ mod tests {
             ]),
             "",
         );
-        assert!(problems(&client, Severity::Error).is_empty(), "{client:?}");
+        assert_eq!(
+            problems(&client, Severity::Error),
+            [
+                "Consul refuses -bootstrap-expect on an agent that is not a server (`-server`), so it never starts"
+            ]
+        );
+        // A client that joins no server is warned about.
+        let alone = findings(&with(&[("MASTER", "false"), ("CONSUL_HOSTS", " ")]), "");
+        assert_eq!(
+            problems(&alone, Severity::Warning),
+            [
+                "this Consul client joins no server, so it finds none: Registrator and consul-template get no catalog"
+            ]
+        );
+        let joined = findings(
+            &with(&[("MASTER", "false"), ("CONSUL_HOSTS", "-join=10.0.0.1")]),
+            "",
+        );
+        assert!(joined.is_empty(), "{joined:?}");
     }
 
     #[test]
@@ -632,7 +938,7 @@ mod tests {
                 "SUPERVISOR_PASSWORD is set but SUPERVISOR_USER is not: the supervisord console needs both"
             ]
         );
-        let found = findings(&[("LISTEN_IP", "127.0.0.1")], "");
+        let found = findings(&[("LISTEN_IP", "127.0.0.1"), ("CONSUL_IP", "10.0.0.2")], "");
         assert_eq!(
             problems(&found, Severity::Warning),
             [
@@ -644,7 +950,7 @@ mod tests {
     #[test]
     fn even_numbers_of_masters_are_a_warning() {
         let env = with(&[
-            ("ZOOKEEPER_HOSTS", "a:2181,b:2181,c:2181,d:2181"),
+            ("ZOOKEEPER_HOSTS", "master-2:2181,b:2181,c:2181,d:2181"),
             ("ZOOKEEPER_ID", "1"),
             ("MESOS_MASTER_QUORUM", "3"),
         ]);
@@ -663,7 +969,7 @@ mod tests {
         assert_eq!(
             problems(&found, Severity::Warning),
             [
-                "ZooKeeper, Consul, Marathon, Mesos, Chronos and the supervisord console listen on every interface"
+                "ZooKeeper, Consul, Marathon, the Mesos master, the Mesos agent, Chronos, HAProxy and the supervisord console listen on every interface"
             ]
         );
         // 192.0.2.0/24 is reserved for documentation: no machine has it.
@@ -717,7 +1023,9 @@ mod tests {
             udp: false,
             what: "test",
         };
-        let found = probe(Ipv4Addr::LOCALHOST, &port).unwrap();
+        let Probe::InUse(found) = probe(Ipv4Addr::LOCALHOST, &port) else {
+            panic!("the port held is not in use");
+        };
         assert_eq!(found.severity, Severity::Error);
         assert_eq!(
             found.subject,
@@ -725,12 +1033,15 @@ mod tests {
         );
         assert_eq!(found.problem, "is in use");
         drop(held);
-        assert_eq!(probe(Ipv4Addr::LOCALHOST, &port), None);
+        assert_eq!(probe(Ipv4Addr::LOCALHOST, &port), Probe::Free);
     }
 
     #[test]
     fn ports_follow_the_started_daemons() {
-        let slave = findings(&with(&[("MASTER", "false")]), "");
+        let slave = findings(
+            &with(&[("MASTER", "false"), ("CONSUL_HOSTS", "-join=10.0.0.1")]),
+            "",
+        );
         assert!(slave.is_empty(), "{slave:?}");
         let wanted = |started: &[&str]| -> Vec<u16> {
             let mut numbers: Vec<u16> = PORTS
@@ -743,5 +1054,173 @@ mod tests {
         };
         assert_eq!(wanted(&["START_ZOOKEEPER"]), [2181, 2888, 3888]);
         assert_eq!(wanted(&["START_DNSMASQ"]), [53]);
+    }
+
+    #[test]
+    fn unusable_addresses_are_errors_and_loopback_a_warning() {
+        for (ip, what) in [
+            ("0.0.0.0", "the unspecified address"),
+            ("255.255.255.255", "the broadcast address"),
+            ("239.1.2.3", "a multicast address"),
+        ] {
+            let found = findings(&[("IP", ip), ("LISTEN_IP", "127.0.0.1")], "");
+            let errors = problems(&found, Severity::Error);
+            assert_eq!(
+                errors,
+                [format!("{ip} is {what}: no host can reach this one there")],
+                "{found:?}"
+            );
+        }
+        // LISTEN_IP of 127.x makes the advertised CONSUL_IP loopback.
+        let found = findings(&with(&[("CONSUL_IP", "")]), "");
+        let loopback: Vec<&Finding> = found
+            .iter()
+            .filter(|f| f.problem.contains("loopback"))
+            .collect();
+        assert_eq!(loopback.len(), 1, "{found:?}");
+        assert!(
+            loopback[0]
+                .subject
+                .starts_with("CONSUL_IP=127.0.0.1 (derived")
+        );
+    }
+
+    #[test]
+    fn words_supervisord_cannot_split_are_refused_by_name() {
+        for (name, value, why) in [
+            (
+                "CONSUL_PARAMS",
+                "-encrypt='abc",
+                "a single quote is not closed",
+            ),
+            (
+                "MARATHON_APP_PARAMS",
+                "--zk \"x",
+                "a double quote is not closed",
+            ),
+            ("CONSUL_HOSTS", "-join=a\\", "it ends with a backslash"),
+            ("CLUSTER_NAME", "it's", "a single quote is not closed"),
+        ] {
+            let found = findings(&with(&[(name, value)]), "");
+            let errors: Vec<&Finding> = found
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .collect();
+            assert_eq!(errors.len(), 1, "{name}: {found:?}");
+            assert!(
+                errors[0].subject.starts_with(&format!("{name}=")),
+                "{:?}",
+                errors[0]
+            );
+            assert!(errors[0].problem.contains(why), "{:?}", errors[0]);
+        }
+        assert_eq!(unsplittable("-a 'b c' \"d \\\" e\" f\\ g"), None);
+    }
+
+    #[test]
+    fn a_registry_without_its_slash_gets_one_with_a_warning() {
+        let found = findings(&with(&[("REGISTRY", "registry:5000")]), "");
+        assert_eq!(
+            problems(&found, Severity::Warning),
+            [
+                "a registry prefix ends with `/`; panteras added it: the image is registry:5000/panteras/paas-in-a-box:0.3.9"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_missing_docker_binary_is_refused_only_on_this_host() {
+        let env = with(&[
+            ("HOST_DOCKER", "true"),
+            ("VOLUME_DOCKER", "/nonexistent/docker:/usr/local/bin/docker"),
+        ]);
+        let found = findings(&env, "");
+        assert_eq!(
+            problems(&found, Severity::Error),
+            [
+                "/nonexistent/docker does not exist on this machine: Docker would make an empty directory there and mount it over the container's docker"
+            ]
+        );
+    }
+
+    #[test]
+    fn passwords_are_masked_wherever_a_value_is_shown() {
+        let found = findings(
+            &[
+                ("LISTEN_IP", "127.0.0.1"),
+                ("CONSUL_IP", "10.0.0.2"),
+                ("SUPERVISOR_PASSWORD", "hunter2"),
+                ("HAPROXY_STATS_AUTH", "admin:hunter2"),
+            ],
+            "",
+        );
+        let shown = format!("{found:?}");
+        assert!(shown.contains("SUPERVISOR_PASSWORD=******** ("), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert_eq!(
+            vars::shown("HAPROXY_STATS_AUTH", "admin:hunter2"),
+            "admin:********"
+        );
+    }
+
+    #[test]
+    fn untestable_ports_are_said_once() {
+        let found = findings(&[("LISTEN_IP", "203.0.113.7")], "");
+        let settings_found = found.len();
+        assert!(settings_found > 0);
+        let text = "LISTEN_IP=203.0.113.7\nCONSUL_IP=10.0.0.2\n";
+        let system = FakeSystem {
+            hostname: Some("master-2".into()),
+            fqdn: None,
+            answer: Ok(Answer {
+                addrs: vec!["10.0.0.2".parse().unwrap()],
+                via: "/etc/hosts".into(),
+            }),
+        };
+        let layers = Layers::from_text("restricted/host", text, None).unwrap();
+        let settings = Settings::resolve(&layers, &system).unwrap();
+        let found = ports(&settings);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            found[0].problem,
+            "cannot be tested: 203.0.113.7 is not an address of this machine"
+        );
+        assert!(
+            found[0]
+                .subject
+                .starts_with("ports 53/tcp, 53/udp, 8300/tcp"),
+            "{}",
+            found[0].subject
+        );
+    }
+
+    #[test]
+    fn words_are_split_as_pythons_shlex_splits_them() {
+        // supervisord splits a command with shlex (POSIX mode).
+        for text in [
+            "a 'b c' d",
+            "a 'b",
+            "a \"b",
+            "a \"b\\\" c\"",
+            "a \"b\\\"",
+            "a\\",
+            "a\\\\",
+            "it's",
+            "'it'\\''s'",
+            "\"x\\",
+            "'x\\'",
+            "-Dq=\"a b\" -Dr='c'",
+        ] {
+            let out = std::process::Command::new("python3")
+                .args(["-c", "import shlex, sys; shlex.split(sys.argv[1])", text])
+                .output()
+                .expect("python3 runs");
+            assert_eq!(
+                unsplittable(text).is_none(),
+                out.status.success(),
+                "{text:?}: {:?}",
+                unsplittable(text)
+            );
+        }
     }
 }

@@ -161,6 +161,9 @@ pub struct ConfigArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// Show passwords and the stats auth instead of masking them.
+    #[arg(long)]
+    pub show_secrets: bool,
 }
 
 const CLUSTER_HELP: &str = "Examples:

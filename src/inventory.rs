@@ -366,8 +366,9 @@ fn validate(source: &Source, line: Option<usize>, name: &str, value: &str) -> Re
     }
     kind.parse(value).map(drop).map_err(|accepted| {
         anyhow!(
-            "{}: {name}={value:?} is not valid: {accepted}",
-            source.at(line)
+            "{}: {name}={:?} is not valid: {accepted}",
+            source.at(line),
+            vars::shown(name, value)
         )
     })
 }

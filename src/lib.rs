@@ -228,7 +228,7 @@ pub fn check(args: &CheckArgs, system: &dyn System, ui: Ui) -> Result<ExitCode> 
 /// Prints every variable with its value and source.
 pub fn config(args: &ConfigArgs, system: &dyn System) -> Result<ExitCode> {
     let (_, settings) = resolve(&args.input, system)?;
-    let text = show::format(&settings, args.format)?;
+    let text = show::format(&settings, args.format, args.show_secrets)?;
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }

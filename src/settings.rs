@@ -88,8 +88,9 @@ impl Settings {
                         let consequence =
                             matches!(source, Source::Derived(_)) && !problems.is_empty();
                         if !consequence {
+                            let shown = vars::shown(var.name, &text);
                             problems.push(format!(
-                                "{}={text:?} ({source}) is not valid: {accepted}",
+                                "{}={shown:?} ({source}) is not valid: {accepted}",
                                 var.name
                             ));
                         }

@@ -1,4 +1,5 @@
-//! `panteras config`: every variable with its final value and source, as
+//! `panteras config`: every variable with its final value and source
+//! (passwords masked), as
 //! a table, JSON, or shell assignments.
 
 use anyhow::Result;
@@ -15,12 +16,16 @@ struct Entry<'a> {
 }
 
 /// The settings in `format`, ending with a newline.
-pub fn format(settings: &Settings, format: Format) -> Result<String> {
+pub fn format(settings: &Settings, format: Format, show_secrets: bool) -> Result<String> {
     let entries: Vec<Entry> = settings
         .iter()
         .map(|(name, r)| Entry {
             name,
-            value: r.value.to_string(),
+            value: if show_secrets {
+                r.value.to_string()
+            } else {
+                crate::vars::shown(name, &r.value.to_string())
+            },
             source: r.source.to_string(),
         })
         .collect();

@@ -145,7 +145,8 @@ impl Kind {
                 "a Docker tag of letters, digits, '_', '.' and '-' (at most 128, not starting with '.' or '-')"
             }
             Kind::Image => {
-                "a Docker image reference such as registry:5000/panteras/paas-in-a-box:0.3.9"
+                "a Docker image reference such as registry:5000/panteras/paas-in-a-box:0.3.9 \
+                 ([registry[:port]/]lower-case/path[:tag][@algorithm:hex])"
             }
             Kind::VolumeSuffix => {
                 "volume options after a colon, such as :shared or :ro,rshared, or blank"
@@ -241,12 +242,7 @@ impl Kind {
                         .chars()
                         .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)),
             ),
-            Kind::Image => text_if(
-                !raw.starts_with(['.', '-', ':', '/'])
-                    && raw
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "._-:/@".contains(c)),
-            ),
+            Kind::Image => text_if(is_image_reference(raw)),
             Kind::VolumeSuffix => text_if(raw.strip_prefix(':').is_some_and(|opts| {
                 opts.split(',')
                     .all(|o| !o.is_empty() && o.bytes().all(|b| b.is_ascii_lowercase()))
@@ -259,7 +255,12 @@ impl Kind {
                         && !raw.chars().any(char::is_whitespace),
                 )
             }
-            Kind::ProxyOptions => text_if(raw.chars().all(no_shell_quoting)),
+            Kind::ProxyOptions => {
+                if !raw.chars().all(no_shell_quoting) {
+                    return refuse();
+                }
+                bind_options(raw).map(|()| Value::Text(raw.into()))
+            }
             Kind::Credentials => text_if(raw.split_once(':').is_some_and(|(user, password)| {
                 !user.is_empty()
                     && !password.is_empty()
@@ -287,6 +288,177 @@ impl Kind {
             },
         }
     }
+}
+
+/// The bind options of HAProxy 1.6 (the image's) that take a value.
+const BIND_WITH_VALUE: [&str; 29] = [
+    "alpn",
+    "backlog",
+    "ca-file",
+    "ca-ignore-err",
+    "ca-sign-file",
+    "ca-sign-pass",
+    "ciphers",
+    "crl-file",
+    "crt",
+    "crt-ignore-err",
+    "crt-list",
+    "ecdhe",
+    "gid",
+    "group",
+    "id",
+    "interface",
+    "level",
+    "maxconn",
+    "mode",
+    "mss",
+    "name",
+    "namespace",
+    "nice",
+    "npn",
+    "process",
+    "tcp-ut",
+    "tls-ticket-keys",
+    "uid",
+    "user",
+];
+/// The bind options of HAProxy 1.6 that stand alone (and `verify`'s values).
+const BIND_FLAGS: [&str; 18] = [
+    "accept-proxy",
+    "defer-accept",
+    "force-sslv3",
+    "force-tlsv10",
+    "force-tlsv11",
+    "force-tlsv12",
+    "generate-certificates",
+    "no-sslv3",
+    "no-tls-tickets",
+    "no-tlsv10",
+    "no-tlsv11",
+    "no-tlsv12",
+    "ssl",
+    "strict-sni",
+    "tfo",
+    "transparent",
+    "v4v6",
+    "v6only",
+];
+
+/// Checks words of an HAProxy bind line against HAProxy 1.6's keywords.
+fn bind_options(raw: &str) -> Result<(), String> {
+    let mut words = raw.split_ascii_whitespace();
+    while let Some(word) = words.next() {
+        if word == "verify" {
+            match words.next() {
+                Some("none" | "optional" | "required") => continue,
+                _ => return Err("`verify` takes none, optional or required".into()),
+            }
+        }
+        if BIND_WITH_VALUE.contains(&word) {
+            if words.next().is_none() {
+                return Err(format!("`{word}` needs a value after it"));
+            }
+        } else if !BIND_FLAGS.contains(&word) {
+            return Err(format!(
+                "`{word}` is not a bind option of HAProxy 1.6 (the image's); expected options \
+                 such as `ssl crt /etc/haproxy/haproxy.pem no-sslv3`"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Docker's grammar of an image reference (distribution's `reference`
+/// package): `[domain[:port]/]path[:tag][@digest]`, the path of lower-case
+/// components joined by `/`, the first part a domain only when it has a
+/// `.` or a `:` or is `localhost`.
+pub fn is_image_reference(raw: &str) -> bool {
+    let (rest, digest) = match raw.split_once('@') {
+        Some((rest, digest)) => (rest, Some(digest)),
+        None => (raw, None),
+    };
+    if let Some(digest) = digest {
+        let Some((algorithm, hex)) = digest.split_once(':') else {
+            return false;
+        };
+        let algorithm_ok = algorithm.starts_with(|c: char| c.is_ascii_alphabetic())
+            && algorithm
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+.-_".contains(c))
+            && !algorithm.ends_with(|c: char| "+.-_".contains(c));
+        if !algorithm_ok || hex.len() < 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return false;
+        }
+    }
+    // A tag follows the last `:` after the last `/`.
+    let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
+    let (name, tag) = match rest[last_slash..].rfind(':') {
+        Some(i) => (&rest[..last_slash + i], Some(&rest[last_slash + i + 1..])),
+        None => (rest, None),
+    };
+    if let Some(tag) = tag {
+        let ok = !tag.is_empty()
+            && tag.len() <= 128
+            && tag.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            && tag
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+        if !ok {
+            return false;
+        }
+    }
+    if name.is_empty() || name.len() > 255 {
+        return false;
+    }
+    let mut parts: Vec<&str> = name.split('/').collect();
+    if parts.len() > 1 && (parts[0].contains(['.', ':']) || parts[0] == "localhost") {
+        let domain = parts.remove(0);
+        let (host, port) = match domain.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (domain, None),
+        };
+        let host_ok = host.split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+        let port_ok = port.is_none_or(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+        if !host_ok || !port_ok {
+            return false;
+        }
+    }
+    parts.iter().all(|part| path_component(part))
+}
+
+/// `[a-z0-9]+` joined by `.`, `_`, `__` or any run of `-`.
+fn path_component(part: &str) -> bool {
+    let bytes = part.as_bytes();
+    let alphanumeric = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    if bytes.is_empty() || !alphanumeric(bytes[0]) || !alphanumeric(bytes[bytes.len() - 1]) {
+        return false;
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii_lowercase() || b.is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && matches!(bytes[i], b'.' | b'_' | b'-') {
+            i += 1;
+        }
+        let separator = &part[start..i];
+        let ok = separator == "."
+            || separator == "_"
+            || separator == "__"
+            || (!separator.is_empty() && separator.bytes().all(|b| b == b'-'));
+        if !ok {
+            return false;
+        }
+    }
+    true
 }
 
 fn number(raw: &str) -> Option<u32> {
@@ -467,6 +639,59 @@ mod tests {
     fn text_keeps_everything_on_one_line() {
         assert_eq!(ok(Kind::Text, "a \"b\" 'c' #d: $e"), "a \"b\" 'c' #d: $e");
         assert!(Kind::Text.parse("a\nb").is_err());
+    }
+
+    #[test]
+    fn image_references_follow_dockers_grammar() {
+        for good in [
+            "panteras/paas-in-a-box:0.3.9",
+            "registry:5000/panteras/paas-in-a-box:0.3.9",
+            "localhost/panteras/paas-in-a-box",
+            "my.registry.example.com/a__b/c-d.e:v1_2",
+            "ubuntu@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        ] {
+            assert!(is_image_reference(good), "{good}");
+        }
+        for bad in [
+            "registry:5000panteras/paas-in-a-box:0.3.9",
+            "Panteras/paas-in-a-box",
+            "panteras//paas",
+            "panteras/paas-in-a-box:",
+            "panteras/paas-in-a-box:.tag",
+            "-panteras/x",
+            "panteras/x_",
+            "panteras/a___b",
+            "reg istry/x",
+            "x@sha256:abc",
+        ] {
+            assert!(!is_image_reference(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cert_options_are_haproxy_16_bind_options() {
+        for good in [
+            "ssl crt /etc/haproxy/haproxy.pem",
+            "ssl crt /x.pem no-sslv3 ciphers HIGH:!aNULL verify none alpn h2,http/1.1",
+            "accept-proxy",
+        ] {
+            assert!(Kind::ProxyOptions.parse(good).is_ok(), "{good}");
+        }
+        for (bad, why) in [
+            ("ssl crt", "`crt` needs a value"),
+            (
+                "ssl cert /x.pem",
+                "`cert` is not a bind option of HAProxy 1.6",
+            ),
+            (
+                "ssl verify sometimes",
+                "`verify` takes none, optional or required",
+            ),
+            ("ssl-min-ver TLSv1.2", "`ssl-min-ver` is not a bind option"),
+        ] {
+            let error = Kind::ProxyOptions.parse(bad).unwrap_err();
+            assert!(error.contains(why), "{bad}: {error}");
+        }
     }
 }
 

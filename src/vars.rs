@@ -85,7 +85,7 @@ pub static VARS: &[Var] = &[
     // Image and container.
     var("REGISTRY", Registry, Value(""), All, "Registry prefix of the image, e.g. `registry:5000/`."),
     var("PANTERAS_IMAGE_TAG", ImageTag, Value("0.3.9"), All, "Tag of the paas-in-a-box image."),
-    var("PANTERAS_DOCKER_IMAGE", Image, Derived("`${REGISTRY}panteras/paas-in-a-box:${PANTERAS_IMAGE_TAG}`", |s| format!("{}panteras/paas-in-a-box:{}", s.text("REGISTRY"), s.text("PANTERAS_IMAGE_TAG"))), All, "The whole image reference."),
+    var("PANTERAS_DOCKER_IMAGE", Image, Derived("`${REGISTRY}panteras/paas-in-a-box:${PANTERAS_IMAGE_TAG}` (with a `/` after a REGISTRY that lacks it)", |s| image(&s.text("REGISTRY"), &s.text("PANTERAS_IMAGE_TAG"))), All, "The whole image reference."),
     var("PANTERAS_RESTART", Restart, Value("no"), All, "Compose restart policy of the container."),
     var("SHARED", VolumeSuffix, Value(""), Slave, "Appended to the `/tmp/mesos` volume, e.g. `:shared`."),
     var("HOST_DOCKER", Bool, Value("false"), Slave, "Mount the host's docker binary (VOLUME_DOCKER) into the container."),
@@ -171,6 +171,36 @@ pub fn find(name: &str) -> Option<&'static Var> {
 }
 
 /// The position of a known variable in the table.
+/// The whole image reference of a registry prefix and a tag; a prefix
+/// without its final `/` gets one (`panteras check` says so).
+fn image(registry: &str, tag: &str) -> String {
+    let slash = if registry.is_empty() || registry.ends_with('/') {
+        ""
+    } else {
+        "/"
+    };
+    format!("{registry}{slash}panteras/paas-in-a-box:{tag}")
+}
+
+/// `<DAEMON>_APP_PARAMS` of a daemon of [`crate::params::DAEMONS`].
+pub fn app_params(daemon: &str) -> &'static str {
+    find(&format!("{daemon}_APP_PARAMS")).map_or("CONSUL_APP_PARAMS", |v| v.name)
+}
+
+/// A value as panteras prints it (check, config, errors): a password
+/// masked, and the password part of `user:password`.
+pub fn shown(name: &str, value: &str) -> String {
+    const MASK: &str = "********";
+    match find(name).map(|v| v.kind) {
+        Some(Kind::Password) if !value.trim().is_empty() => MASK.into(),
+        Some(Kind::Credentials) if !value.trim().is_empty() => match value.split_once(':') {
+            Some((user, _)) => format!("{user}:{MASK}"),
+            None => MASK.into(),
+        },
+        _ => value.to_string(),
+    }
+}
+
 pub fn index(name: &str) -> Option<usize> {
     VARS.iter().position(|v| v.name == name)
 }

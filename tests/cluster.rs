@@ -151,7 +151,7 @@ fn restricted_host_reads_the_same_in_bash_as_generate_yml_sourced_it() {
     let host_dir = dir.path().join("hosts/master-2");
     let json = panteras(&host_dir)
         .env("PANTERAS_DEFAULTS", "none")
-        .args(["config", "--format", "json"])
+        .args(["config", "--format", "json", "--show-secrets"])
         .output()
         .unwrap();
     let entries: Vec<Value> = serde_json::from_slice(&json.stdout).unwrap();

@@ -152,7 +152,7 @@ fn supervisor_parser_autostarts_the_programs_of_each_role() {
             ],
         ),
         (
-            &["--role", "slave"],
+            &["--role", "slave", "--set", "CONSUL_HOSTS=-join=10.0.0.9"],
             &[
                 "consul",
                 "consul-template_haproxy",
@@ -165,6 +165,8 @@ fn supervisor_parser_autostarts_the_programs_of_each_role() {
             &[
                 "--role",
                 "slave",
+                "--set",
+                "CONSUL_HOSTS=-join=10.0.0.9",
                 "--set",
                 "START_FABIO=true",
                 "--set",
@@ -254,6 +256,8 @@ fn supervisor_reads_the_image_file_and_ours_alike_for_every_role() {
         &[
             "--role",
             "slave",
+            "--set",
+            "CONSUL_HOSTS=-join=10.0.0.9",
             "--set",
             "START_FABIO=true",
             "--set",
@@ -499,6 +503,8 @@ fn keepalived_t_accepts_the_template_rendered_by_consul_template() {
         "--role",
         "slave",
         "--set",
+        "CONSUL_HOSTS=-join=10.0.0.9",
+        "--set",
         "KEEPALIVED_VIP=10.0.0.100",
         "--set",
         &format!("KEEPALIVED_INTERFACE={interface}"),
@@ -696,6 +702,8 @@ fn java_properties_reader_reads_fabio_properties() {
         "--role",
         "slave",
         "--set",
+        "CONSUL_HOSTS=-join=10.0.0.9",
+        "--set",
         "START_FABIO=true",
         "--set",
         "START_CONSUL_TEMPLATE=false",
@@ -725,6 +733,8 @@ fn java_properties_reader_reads_fabio_properties() {
         "10.0.0.1",
         "--role",
         "slave",
+        "--set",
+        "CONSUL_HOSTS=-join=10.0.0.9",
         "--set",
         "START_FABIO=true",
         "--set",

@@ -27,7 +27,7 @@ fn master_2(host_extra: &str) -> Host {
         .file(
             "host",
             &format!(
-                "MASTER=true\nSLAVE=false\nIP=10.0.0.2\nLISTEN_IP=127.0.0.1\nZOOKEEPER_ID=2\n\
+                "MASTER=true\nSLAVE=false\nIP=10.0.0.2\nLISTEN_IP=127.0.0.1\nCONSUL_IP=10.0.0.2\nZOOKEEPER_ID=2\n\
                  CONSUL_HOSTS=\"-bootstrap-expect 3 -join=master-1 -join=master-2 -join=master-3\"\n{host_extra}"
             ),
         )

@@ -160,7 +160,7 @@ fn references_and_the_blank_value_trick() {
         .file("common", "M1=master-1\nZOOKEEPER_HOSTS=\"$M1:2181,${M1}b:2181\"\nZOOKEEPER_ID=2\nMESOS_MASTER_QUORUM=2\n")
         .file(
             "host",
-            "IP=$BASE_IP\nFQDN=\"$HOSTNAME.dc1.example.com\"\nCONSUL_MODE=' '\nDNSMASQ_ADDRESS=' '\nCONSUL_BOOTSTRAP=\nMARATHON_JAVA_OPTS=\n",
+            "IP=$BASE_IP\nFQDN=\"$HOSTNAME.dc1.example.com\"\nCONSUL_MODE=' '\nDNSMASQ_ADDRESS=' '\nCONSUL_BOOTSTRAP=' '\nMARATHON_JAVA_OPTS=\n",
         );
     insta::assert_snapshot!(host.compose(&[]));
 }
@@ -236,7 +236,14 @@ fn out_may_differ_from_dir_and_gets_its_own_env_file() {
 #[test]
 fn role_flag_sets_master_and_slave() {
     let host = Host::new();
-    host.compose(&["--ip", "10.0.0.1", "--role", "slave"]);
+    host.compose(&[
+        "--ip",
+        "10.0.0.1",
+        "--role",
+        "slave",
+        "--set",
+        "CONSUL_HOSTS=-join=10.0.0.9",
+    ]);
     let env = environment(&host.path().join("docker-compose.yml"));
     let get = |k: &str| common::env_value(&env, k);
     assert_eq!(get("START_MARATHON"), "false");

@@ -58,7 +58,7 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "keepalived vip on a slave",
         env: &[],
-        host: "IP=10.0.0.21\nMASTER=false\nKEEPALIVED_VIP=10.0.0.100\n",
+        host: "IP=10.0.0.21\nMASTER=false\nKEEPALIVED_VIP=10.0.0.100\nCONSUL_HOSTS=-join=10.0.0.1\n",
     },
     Scenario {
         name: "fabio",
@@ -101,7 +101,8 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "consul mode, dnsmasq address and consul ip",
         env: &[],
-        host: "IP=10.0.0.5\nCONSUL_MODE=' '\nDNSMASQ_ADDRESS=' '\nCONSUL_IP=10.0.0.9\n",
+        host: "IP=10.0.0.5\nCONSUL_MODE=' '\nDNSMASQ_ADDRESS=' '\nCONSUL_IP=10.0.0.9\n\
+               CONSUL_HOSTS='-join=10.0.0.1'\n",
     },
     Scenario {
         name: "another consul domain",

@@ -44,7 +44,17 @@ fn files_of_a_master() {
 
 #[test]
 fn files_of_a_slave() {
-    insta::assert_snapshot!(dry_run(&slave(), &["--role", "slave", "--ip", "10.0.1.1"]));
+    insta::assert_snapshot!(dry_run(
+        &slave(),
+        &[
+            "--role",
+            "slave",
+            "--set",
+            "CONSUL_HOSTS=-join=10.0.0.9",
+            "--ip",
+            "10.0.1.1"
+        ]
+    ));
 }
 
 #[test]
@@ -52,6 +62,8 @@ fn files_with_ssl() {
     let args = [
         "--role",
         "slave",
+        "--set",
+        "CONSUL_HOSTS=-join=10.0.0.9",
         "--ip",
         "10.0.1.1",
         "--set",
@@ -65,6 +77,8 @@ fn files_with_an_added_domain() {
     let args = [
         "--role",
         "slave",
+        "--set",
+        "CONSUL_HOSTS=-join=10.0.0.9",
         "--ip",
         "10.0.1.1",
         "--set",
@@ -78,6 +92,8 @@ fn files_with_keepalived() {
     let args = [
         "--role",
         "slave",
+        "--set",
+        "CONSUL_HOSTS=-join=10.0.0.9",
         "--ip",
         "10.0.1.1",
         "--set",
@@ -95,6 +111,8 @@ fn files_with_fabio() {
     let args = [
         "--role",
         "slave",
+        "--set",
+        "CONSUL_HOSTS=-join=10.0.0.9",
         "--ip",
         "10.0.1.1",
         "--listen-ip",
@@ -112,6 +130,8 @@ fn files_with_stats_auth() {
     let args = [
         "--role",
         "slave",
+        "--set",
+        "CONSUL_HOSTS=-join=10.0.0.9",
         "--ip",
         "10.0.1.1",
         "--set",
