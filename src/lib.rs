@@ -211,11 +211,12 @@ pub fn check(args: &CheckArgs, system: &dyn System, ui: Ui) -> Result<ExitCode> 
     }
     let (errors, warnings) = report(&findings, ui);
     if !ui.quiet {
-        println!(
+        writeln!(
+            std::io::stdout().lock(),
             "{}, {}",
             plural(errors, "error"),
             plural(warnings, "warning")
-        );
+        )?;
     }
     let failed = errors > 0 || (args.strict && warnings > 0);
     Ok(if failed {
@@ -239,12 +240,9 @@ fn completions(shell: Shell) -> Result<ExitCode> {
         Shell::Zsh => clap_complete::Shell::Zsh,
         Shell::Fish => clap_complete::Shell::Fish,
     };
-    clap_complete::generate(
-        shell,
-        &mut Cli::command(),
-        "panteras",
-        &mut std::io::stdout(),
-    );
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "panteras", &mut script);
+    std::io::stdout().lock().write_all(&script)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -356,3 +356,37 @@ fn the_masters_of_an_inventory_form_a_real_zookeeper_ensemble() {
         logs.path(),
     );
 }
+
+#[test]
+fn a_reader_that_stops_reading_ends_the_run_quietly() {
+    use std::io::Read;
+    // Far more output than a pipe holds (64 KiB).
+    let mut text = String::from("masters: [{host: m1, ip: 10.0.0.1}]\nslaves:\n");
+    for i in 1..=40 {
+        text.push_str(&format!("  - {{host: s{i}, ip: 10.0.1.{i}}}\n"));
+    }
+    let dir = inventory(&text);
+    for mode in ["--dry-run", "--diff"] {
+        let mut child = panteras(dir.path())
+            .args([
+                "cluster",
+                "--inventory",
+                "cluster.yaml",
+                "--out",
+                "hosts",
+                mode,
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 100];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        // The pipe is closed here, with most of the output unread.
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("error"), "{mode}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{mode}: {stderr}");
+        assert_eq!(out.status.code(), Some(141), "{mode}: {stderr}");
+    }
+}
