@@ -2,12 +2,13 @@
 //! masters and slaves, from which each host's restricted/host is derived
 //! (roles, the ZooKeeper ensemble and ids, the quorum, the Consul joins).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, anyhow, bail};
-use serde::Deserialize;
+use yaml_rust2::parser::{Event, MarkedEventReceiver};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use crate::identity::{Answer, System};
 use crate::layers::{Layers, Source as LayerSource};
@@ -17,29 +18,6 @@ use crate::settings::Settings;
 use crate::show::shell_quote;
 use crate::values::{Kind, is_host_name};
 use crate::vars;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct File {
-    name: Option<String>,
-    datacenter: Option<String>,
-    #[serde(default)]
-    settings: BTreeMap<String, serde_norway::Value>,
-    #[serde(default)]
-    masters: Vec<Entry>,
-    #[serde(default)]
-    slaves: Vec<Entry>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Entry {
-    host: String,
-    ip: Ipv4Addr,
-    fqdn: Option<String>,
-    #[serde(default)]
-    settings: BTreeMap<String, serde_norway::Value>,
-}
 
 /// Variables the inventory sets from each host's entry and role.
 const PER_HOST: [&str; 5] = ["HOSTNAME", "FQDN", "IP", "MASTER", "SLAVE"];
@@ -79,208 +57,363 @@ impl System for Offline {
     }
 }
 
-/// The inventory's text, for pointing at lines.
-struct Source<'a> {
+/// The inventory's name, for pointing at lines.
+struct Source {
     shown: String,
-    lines: Vec<&'a str>,
 }
 
-impl Source<'_> {
-    /// The first line at or after `from` (1-based) that `matches`.
-    fn find(&self, from: usize, matches: impl Fn(&str) -> bool) -> Option<usize> {
-        let start = from.max(1);
-        self.lines
-            .iter()
-            .enumerate()
-            .skip(start - 1)
-            .find(|(_, line)| matches(line.split('#').next().unwrap_or("")))
-            .map(|(i, _)| i + 1)
-    }
-
-    /// The line of `key: value` (value bare or quoted) at or after `from`.
-    fn find_pair(&self, from: usize, key: &str, value: &str) -> Option<usize> {
-        self.find(from, |line| {
-            let mut rest = line;
-            while let Some(at) = rest.find(key) {
-                let before = rest[..at].chars().last();
-                let after = rest[at + key.len()..].trim_start();
-                rest = &rest[at + key.len()..];
-                if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
-                    continue;
-                }
-                let Some(after) = after.strip_prefix(':') else {
-                    continue;
-                };
-                let token: String = after
-                    .trim_start()
-                    .trim_start_matches(['"', '\''])
-                    .chars()
-                    .take_while(|c| !matches!(c, '"' | '\'' | ',' | '}' | ' ' | '\t'))
-                    .collect();
-                if token == value {
-                    return true;
-                }
-            }
-            false
-        })
-    }
-
+impl Source {
     /// The source of a value read at `line` of the inventory.
-    fn origin(&self, line: Option<usize>) -> LayerSource {
-        match line {
-            Some(line) => LayerSource::File {
-                path: self.shown.clone(),
+    fn origin(&self, line: usize) -> LayerSource {
+        LayerSource::File {
+            path: self.shown.clone(),
+            line,
+        }
+    }
+
+    fn at(&self, line: usize) -> String {
+        format!("{}:{line}", self.shown)
+    }
+}
+
+/// A node of the YAML document with the line it starts on. Scalars keep
+/// their source text (`1.10` stays `1.10`, `0x1A` stays `0x1A`).
+#[derive(Debug)]
+enum Node {
+    Scalar {
+        text: String,
+        plain: bool,
+        line: usize,
+    },
+    List(Vec<Node>, usize),
+    Map(Vec<(Node, Node)>, usize),
+}
+
+impl Node {
+    fn line(&self) -> usize {
+        match self {
+            Node::Scalar { line, .. } | Node::List(_, line) | Node::Map(_, line) => *line,
+        }
+    }
+
+    fn what(&self) -> &'static str {
+        match self {
+            Node::Scalar { .. } => "a single value",
+            Node::List(..) => "a list",
+            Node::Map(..) => "a map",
+        }
+    }
+
+    /// A scalar's text; a plain `~`, `null` or nothing is empty.
+    fn text(&self) -> Option<String> {
+        match self {
+            Node::Scalar { text, plain, .. } => Some(
+                if *plain && matches!(text.as_str(), "~" | "null" | "Null" | "NULL" | "") {
+                    String::new()
+                } else {
+                    text.clone()
+                },
+            ),
+            _ => None,
+        }
+    }
+}
+
+/// Collects the parser's events with the line of each.
+struct Events(Vec<(Event, usize)>);
+
+impl MarkedEventReceiver for Events {
+    fn on_event(&mut self, event: Event, mark: Marker) {
+        self.0.push((event, mark.line()));
+    }
+}
+
+/// The one document of `text` as a tree; anchors, aliases and more than
+/// one document are refused (an inventory needs none of them, and an alias
+/// can make a small file expand without bound).
+fn document(text: &str) -> Result<Option<Node>, (usize, String)> {
+    let mut events = Events(Vec::new());
+    yaml_rust2::parser::Parser::new_from_str(text)
+        .load(&mut events, true)
+        .map_err(|e| (e.marker().line(), e.info().to_string()))?;
+    let mut stack: Vec<Node> = Vec::new();
+    let mut root: Option<Node> = None;
+    let mut documents = 0;
+    for (event, line) in events.0 {
+        let node = match event {
+            Event::DocumentStart => {
+                documents += 1;
+                if documents > 1 {
+                    return Err((
+                        line,
+                        "more than one YAML document; an inventory is one".into(),
+                    ));
+                }
+                continue;
+            }
+            Event::Alias(_) => {
+                return Err((
+                    line,
+                    "aliases (*name) are not supported in an inventory".into(),
+                ));
+            }
+            Event::Scalar(_, _, anchor, _)
+            | Event::SequenceStart(anchor, _)
+            | Event::MappingStart(anchor, _)
+                if anchor != 0 =>
+            {
+                return Err((
+                    line,
+                    "anchors (&name) are not supported in an inventory".into(),
+                ));
+            }
+            Event::Scalar(text, style, _, _) => Node::Scalar {
+                text,
+                plain: style == TScalarStyle::Plain,
                 line,
             },
-            None => LayerSource::Derived(format!("the inventory {}", self.shown)),
+            Event::SequenceStart(..) => {
+                stack.push(Node::List(Vec::new(), line));
+                continue;
+            }
+            Event::MappingStart(..) => {
+                stack.push(Node::Map(Vec::new(), line));
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
+                Some(node) => node,
+                None => continue,
+            },
+            _ => continue,
+        };
+        match stack.last_mut() {
+            Some(Node::List(items, _)) => items.push(node),
+            // A map collects keys and values in turn: a key waits as a
+            // pair with a placeholder until its value comes.
+            Some(Node::Map(pairs, _)) => match pairs.last_mut() {
+                Some((_, value @ Node::Scalar { line: 0, .. })) => *value = node,
+                _ => pairs.push((
+                    node,
+                    Node::Scalar {
+                        text: String::new(),
+                        plain: true,
+                        line: 0,
+                    },
+                )),
+            },
+            _ => root = Some(node),
         }
     }
+    Ok(root)
+}
 
-    fn at(&self, line: Option<usize>) -> String {
-        match line {
-            Some(line) => format!("{}:{line}", self.shown),
-            None => self.shown.clone(),
-        }
+/// Every error of an inventory, each with its line.
+struct Problems<'a> {
+    source: &'a Source,
+    found: Vec<(usize, String)>,
+}
+
+impl Problems<'_> {
+    fn add(&mut self, line: usize, message: String) {
+        self.found.push((line, message));
     }
 }
 
-/// A YAML scalar as the text of a variable.
-fn scalar(value: &serde_norway::Value) -> Option<String> {
-    match value {
-        serde_norway::Value::String(s) => Some(s.clone()),
-        serde_norway::Value::Bool(b) => Some(b.to_string()),
-        serde_norway::Value::Number(n) => Some(n.to_string()),
-        serde_norway::Value::Null => Some(String::new()),
-        _ => None,
+/// The pairs of a map node, refusing duplicate keys and keys that are not
+/// single values; a node that is not a map is refused as `what`.
+fn pairs<'n>(
+    node: &'n Node,
+    what: &str,
+    problems: &mut Problems,
+) -> Vec<(String, &'n Node, usize)> {
+    let Node::Map(pairs, _) = node else {
+        if node.text().is_some_and(|t| t.is_empty()) {
+            return Vec::new();
+        }
+        problems.add(
+            node.line(),
+            format!("{what} must be a map, not {}", node.what()),
+        );
+        return Vec::new();
+    };
+    let mut out: Vec<(String, &Node, usize)> = Vec::new();
+    for (key, value) in pairs {
+        let Some(name) = key.text() else {
+            problems.add(
+                key.line(),
+                format!("a key of {what} must be a single value"),
+            );
+            continue;
+        };
+        if let Some((_, _, first)) = out.iter().find(|(k, ..)| *k == name) {
+            problems.add(
+                key.line(),
+                format!("{name} is given twice in {what} (first at line {first})"),
+            );
+            continue;
+        }
+        out.push((name, value, key.line()));
     }
+    out
+}
+
+/// A host's entry as read.
+struct Entry {
+    host: String,
+    ip: Ipv4Addr,
+    fqdn: Option<(String, usize)>,
+    settings: Vec<Assigned>,
+    master: bool,
+    line: usize,
 }
 
 impl Inventory {
     /// Reads and checks an inventory; every refusal names the file and line.
     pub fn read(path: &Path) -> Result<Inventory> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {shown}"))?;
+        let text = crate::layers::read_input(path, &shown)?
+            .ok_or_else(|| anyhow!("cannot read {shown}: no such file"))?;
         Inventory::parse(&shown, &text)
     }
 
-    /// Checks an inventory's text; `shown` names it in messages.
+    /// Checks an inventory's text; `shown` names it in messages. Every
+    /// error is reported together.
     pub fn parse(shown: &str, text: &str) -> Result<Inventory> {
         let source = Source {
             shown: shown.to_string(),
-            lines: text.lines().collect(),
         };
-        let file: File = serde_norway::from_str(text).map_err(|e| match e.location() {
-            Some(at) => {
-                let message = e.to_string();
-                let message = message
-                    .split(" at line ")
-                    .next()
-                    .unwrap_or(&message)
-                    .to_string();
-                anyhow!("{shown}:{}: {message}", at.line())
+        let root = document(text).map_err(|(line, why)| anyhow!("{}: {why}", source.at(line)))?;
+        let mut problems = Problems {
+            source: &source,
+            found: Vec::new(),
+        };
+        let empty = Node::Map(Vec::new(), 1);
+        let root = root.as_ref().unwrap_or(&empty);
+        let mut assignments: Vec<Assigned> = Vec::new();
+        let mut lists: Vec<(&Node, bool)> = Vec::new();
+        let mut masters_line = None;
+        for (key, value, line) in pairs(root, "the inventory", &mut problems) {
+            match key.as_str() {
+                "name" | "datacenter" => {
+                    let name = if key == "name" { "CLUSTER_NAME" } else { "CONSUL_DC" };
+                    match value.text() {
+                        Some(text) => {
+                            validate(&mut problems, value.line(), name, &text);
+                            assignments.push((name.into(), text, source.origin(value.line())));
+                        }
+                        None => problems.add(line, format!("{key} must be a single value")),
+                    }
+                }
+                "settings" => {
+                    assignments.extend(settings(value, "the cluster", &mut problems));
+                }
+                "masters" | "slaves" => {
+                    if key == "masters" {
+                        masters_line = Some(line);
+                    }
+                    lists.push((value, key == "masters"));
+                }
+                _ => problems.add(
+                    line,
+                    format!(
+                        "unknown key `{key}`; expected name, datacenter, settings, masters or slaves"
+                    ),
+                ),
             }
-            None => anyhow!("{shown}: {e}"),
-        })?;
-        let top = |key: &str| source.find(1, |l| l.starts_with(&format!("{key}:")));
-        if file.masters.is_empty() {
-            bail!(
-                "{}: no masters: a cluster needs at least one (three to survive the loss of one)",
-                source.at(top("masters"))
+        }
+        // Masters first, then slaves, each in the inventory's order.
+        lists.sort_by_key(|(_, master)| !master);
+        let mut entries: Vec<Entry> = Vec::new();
+        let mut masters_given = 0;
+        for (list, master) in lists {
+            let items: &[Node] = match list {
+                Node::List(items, _) => items,
+                other if other.text().is_some_and(|t| t.is_empty()) => &[],
+                other => {
+                    problems.add(
+                        other.line(),
+                        format!("the hosts must be a list, not {}", other.what()),
+                    );
+                    &[]
+                }
+            };
+            if master {
+                masters_given += items.len();
+            }
+            for item in items {
+                if let Some(entry) = entry(item, master, &mut problems) {
+                    entries.push(entry);
+                }
+            }
+        }
+        if masters_given == 0 {
+            problems.add(
+                masters_line.unwrap_or(1),
+                "no masters: a cluster needs at least one (three to survive the loss of one)"
+                    .into(),
             );
         }
-        let mut named: Vec<(String, String)> = Vec::new();
-        if let Some(name) = &file.name {
-            named.push(("CLUSTER_NAME".into(), name.clone()));
-        }
-        if let Some(dc) = &file.datacenter {
-            named.push(("CONSUL_DC".into(), dc.clone()));
-        }
-        named.extend(settings(
-            &source,
-            top("settings").unwrap_or(1),
-            &file.settings,
-            "the cluster",
-        )?);
-        // The cluster-wide assignments, each with the line it came from.
-        let mut assignments: Vec<Assigned> = Vec::new();
-        for (name, value) in named {
-            let line = match name.as_str() {
-                "CLUSTER_NAME" => top("name"),
-                "CONSUL_DC" => top("datacenter"),
-                _ => source.find(top("settings").unwrap_or(1), |l| {
-                    l.trim_start().starts_with(&format!("{name}:"))
-                }),
-            };
-            validate(&source, line, &name, &value)?;
-            assignments.push((name, value, source.origin(line)));
-        }
-
-        // Entries in order, each with the line of its `host:`.
-        let mut entries: Vec<(&Entry, bool, usize)> = Vec::new();
-        for (list, master) in [(&file.masters, true), (&file.slaves, false)] {
-            let mut cursor = top(if master { "masters" } else { "slaves" }).unwrap_or(1);
-            for entry in list {
-                let line = source
-                    .find_pair(cursor, "host", &entry.host)
-                    .unwrap_or(cursor);
-                cursor = line + 1;
-                entries.push((entry, master, line));
-            }
-        }
-        let mut names: HashMap<&str, usize> = HashMap::new();
+        let mut names: HashMap<String, (usize, &str)> = HashMap::new();
         let mut ips: HashMap<Ipv4Addr, usize> = HashMap::new();
-        for &(entry, _, line) in &entries {
-            let at = source.at(Some(line));
-            if !is_host_name(&entry.host) {
-                bail!(
-                    "{at}: host {:?}: expected {}",
-                    entry.host,
-                    Kind::HostName.accepted()
-                );
+        for entry in &entries {
+            // Host names are the same whatever their case (DNS, Consul).
+            let key = entry.host.to_ascii_lowercase();
+            if let Some((first, name)) = names.insert(key, (entry.line, &entry.host)) {
+                let why = if name == entry.host {
+                    format!(
+                        "host {} is listed twice (first at line {first})",
+                        entry.host
+                    )
+                } else {
+                    format!(
+                        "host {} is host {name} of line {first}: host names are the same whatever their case",
+                        entry.host
+                    )
+                };
+                problems.add(entry.line, why);
             }
-            if let Some(first) = names.insert(&entry.host, line) {
-                bail!(
-                    "{at}: host {} is listed twice (first at line {first})",
-                    entry.host
+            if let Some(first) = ips.insert(entry.ip, entry.line) {
+                problems.add(
+                    entry.line,
+                    format!(
+                        "ip {} of host {} is already used at line {first}",
+                        entry.ip, entry.host
+                    ),
                 );
-            }
-            let ip_line = source
-                .find_pair(line, "ip", &entry.ip.to_string())
-                .unwrap_or(line);
-            if let Some(first) = ips.insert(entry.ip, ip_line) {
-                bail!(
-                    "{}: ip {} of host {} is already used at line {first}",
-                    source.at(Some(ip_line)),
-                    entry.ip,
-                    entry.host
-                );
-            }
-            if let Some(fqdn) = &entry.fqdn {
-                validate(&source, source.find_pair(line, "fqdn", fqdn), "FQDN", fqdn)?;
             }
         }
+        if !problems.found.is_empty() {
+            problems.found.sort_by_key(|(line, _)| *line);
+            let report: Vec<String> = problems
+                .found
+                .iter()
+                .map(|(line, why)| format!("{}: {why}", source.at(*line)))
+                .collect();
+            bail!("{}", report.join("\n"));
+        }
 
-        let masters: Vec<&Entry> = file.masters.iter().collect();
+        let masters: Vec<&Entry> = entries.iter().filter(|e| e.master).collect();
         let n = masters.len();
         let ensemble: Vec<String> = masters.iter().map(|m| format!("{}:2181", m.ip)).collect();
         let joins: Vec<String> = masters.iter().map(|m| format!("-join={}", m.ip)).collect();
         let mut hosts = Vec::new();
-        for &(entry, master, line) in &entries {
+        for entry in &entries {
             let derived =
-                LayerSource::Derived(format!("the inventory ({})", source.at(Some(line))));
+                LayerSource::Derived(format!("the inventory ({})", source.at(entry.line)));
+            let fqdn = entry
+                .fqdn
+                .as_ref()
+                .map_or_else(|| entry.host.clone(), |(fqdn, _)| fqdn.clone());
             let mut vars: Vec<(String, String)> = vec![
-                ("MASTER".into(), master.to_string()),
-                ("SLAVE".into(), (!master).to_string()),
+                ("MASTER".into(), entry.master.to_string()),
+                ("SLAVE".into(), (!entry.master).to_string()),
                 ("HOSTNAME".into(), entry.host.clone()),
-                (
-                    "FQDN".into(),
-                    entry.fqdn.clone().unwrap_or_else(|| entry.host.clone()),
-                ),
+                ("FQDN".into(), fqdn),
                 ("IP".into(), entry.ip.to_string()),
                 ("ZOOKEEPER_HOSTS".into(), ensemble.join(",")),
                 ("MESOS_MASTER_QUORUM".into(), (n / 2 + 1).to_string()),
             ];
-            if master {
+            if entry.master {
                 let id = masters
                     .iter()
                     .position(|m| m.host == entry.host)
@@ -298,22 +431,18 @@ impl Inventory {
                 .into_iter()
                 .map(|(name, value)| (name, value, derived.clone()))
                 .collect();
-            vars.extend(assignments.iter().cloned());
-            let own = settings(
-                &source,
-                line,
-                &entry.settings,
-                &format!("host {}", entry.host),
-            )?;
-            for (name, value) in own {
-                let key_line = source.find(line, |l| l.contains(&format!("{name}:")));
-                validate(&source, key_line, &name, &value)?;
-                vars.push((name, value, source.origin(key_line)));
+            if let Some((fqdn, line)) = &entry.fqdn {
+                let slot = vars.iter_mut().find(|(name, ..)| name == "FQDN");
+                if let Some(slot) = slot {
+                    *slot = ("FQDN".into(), fqdn.clone(), source.origin(*line));
+                }
             }
-            let (host_file, origins) = host_file(shown, &entry.host, &vars);
+            vars.extend(assignments.iter().cloned());
+            vars.extend(entry.settings.iter().cloned());
+            let (host_file, origins) = host_file(&entry.host, &vars);
             hosts.push(Host {
                 name: entry.host.clone(),
-                origin: source.at(Some(line)),
+                origin: source.at(entry.line),
                 host_file,
                 origins,
             });
@@ -327,58 +456,131 @@ impl Inventory {
     }
 }
 
-/// The variables of a `settings:` map, refusing unknown names and the ones
-/// the inventory sets per host.
-fn settings(
-    source: &Source,
-    from: usize,
-    map: &BTreeMap<String, serde_norway::Value>,
-    whose: &str,
-) -> Result<Vec<(String, String)>> {
+/// One entry of `masters` or `slaves`.
+fn entry(node: &Node, master: bool, problems: &mut Problems) -> Option<Entry> {
+    let line = node.line();
+    let (mut host, mut ip, mut fqdn, mut own) = (None, None, None, Vec::new());
+    for (key, value, key_line) in pairs(node, "a host's entry", problems) {
+        let Some(text) = value.text().filter(|_| key != "settings") else {
+            if key == "settings" {
+                own = settings(value, "this host", problems);
+            } else {
+                problems.add(
+                    key_line,
+                    format!("{key} must be a single value, not {}", value.what()),
+                );
+            }
+            continue;
+        };
+        match key.as_str() {
+            "host" => {
+                if is_host_name(&text) {
+                    host = Some(text);
+                } else {
+                    problems.add(
+                        value.line(),
+                        format!("host {text:?}: expected {}", Kind::HostName.accepted()),
+                    );
+                }
+            }
+            "ip" => match text.parse::<Ipv4Addr>() {
+                Ok(address) => ip = Some(address),
+                Err(_) => problems.add(
+                    value.line(),
+                    format!("ip {text:?}: expected {}", Kind::Ipv4.accepted()),
+                ),
+            },
+            "fqdn" => {
+                validate(problems, value.line(), "FQDN", &text);
+                fqdn = Some((text, value.line()));
+            }
+            _ => problems.add(
+                key_line,
+                format!(
+                    "unknown key `{key}` in a host's entry; expected host, ip, fqdn or settings"
+                ),
+            ),
+        }
+    }
+    let (Some(host), Some(ip)) = (host, ip) else {
+        let given = |key: &str| matches!(node, Node::Map(pairs, _) if pairs.iter().any(|(k, _)| k.text().as_deref() == Some(key)));
+        if matches!(node, Node::Map(..)) && !(given("host") && given("ip")) {
+            problems.add(line, "a host's entry needs `host` and `ip`".into());
+        }
+        return None;
+    };
+    Some(Entry {
+        host,
+        ip,
+        fqdn,
+        settings: own,
+        master,
+        line,
+    })
+}
+
+/// The variables of a `settings:` map, each with its own line, refusing
+/// unknown names, the ones the inventory sets per host, values that are
+/// not single values and values their variable does not accept.
+fn settings(node: &Node, whose: &str, problems: &mut Problems) -> Vec<Assigned> {
     let mut out = Vec::new();
-    for (name, value) in map {
-        let line = source.find(from, |l| l.contains(&format!("{name}:")));
-        let at = source.at(line);
-        if vars::find(name).is_none() {
-            let hint = vars::closest(name)
+    for (name, value, line) in pairs(node, &format!("the settings of {whose}"), problems) {
+        if vars::find(&name).is_none() {
+            let hint = vars::closest(&name)
                 .map(|k| format!("; did you mean {k}?"))
                 .unwrap_or_default();
-            bail!("{at}: {name} in the settings of {whose} is not a panteras variable{hint}");
+            problems.add(
+                line,
+                format!("{name} in the settings of {whose} is not a panteras variable{hint}"),
+            );
+            continue;
         }
         if PER_HOST.contains(&name.as_str()) {
-            bail!(
-                "{at}: {name} is set for each host by the inventory (host, ip, fqdn, masters and slaves), not in settings"
+            problems.add(
+                line,
+                format!("{name} is set for each host by the inventory (host, ip, fqdn, masters and slaves), not in settings"),
             );
+            continue;
         }
-        let Some(text) = scalar(value) else {
-            bail!("{at}: {name} must be a single value, not a list or a map");
+        let Some(text) = value.text() else {
+            problems.add(
+                line,
+                format!("{name} must be a single value, not {}", value.what()),
+            );
+            continue;
         };
-        out.push((name.clone(), text));
+        validate(problems, line, &name, &text);
+        let origin = problems.source.origin(line);
+        out.push((name, text, origin));
     }
-    Ok(out)
+    out
 }
 
 /// Checks a value against its variable's kind where it is read.
-fn validate(source: &Source, line: Option<usize>, name: &str, value: &str) -> Result<()> {
+fn validate(problems: &mut Problems, line: usize, name: &str, value: &str) {
     let kind = vars::find(name).map_or(Kind::Text, |v| v.kind);
     if value.is_empty() {
-        return Ok(());
+        return;
     }
-    kind.parse(value).map(drop).map_err(|accepted| {
-        anyhow!(
-            "{}: {name}={:?} is not valid: {accepted}",
-            source.at(line),
-            vars::shown(name, value)
-        )
-    })
+    if let Err(accepted) = kind.parse(value) {
+        problems.add(
+            line,
+            format!(
+                "{name}={:?} is not valid: {accepted}",
+                vars::shown(name, value)
+            ),
+        );
+    }
 }
 
 /// restricted/host for one host: shell assignments that panteras and
 /// generate_yml.sh read alike; later lines win. Also where each line's
 /// value came from in the inventory, by line.
-fn host_file(inventory: &str, host: &str, vars: &[Assigned]) -> (String, Vec<LayerSource>) {
+fn host_file(host: &str, vars: &[Assigned]) -> (String, Vec<LayerSource>) {
+    // The header names no path: the same inventory gives the same files
+    // wherever it lies and by whatever path it is named.
     let mut text = format!(
-        "# restricted/host of {host}, written by `panteras cluster` from {inventory}.\n\
+        "# restricted/host of {host}, written by `panteras cluster` from the cluster's inventory.\n\
          # Change the inventory and run it again rather than editing this file.\n"
     );
     let mut origins = vec![LayerSource::Default, LayerSource::Default];
@@ -462,5 +664,68 @@ mod tests {
                 .text("CONSUL_APP_PARAMS")
                 .contains("-bootstrap-expect 1 -join=10.0.0.1")
         );
+    }
+
+    fn error(text: &str) -> String {
+        match Inventory::parse("cluster.yaml", text) {
+            Ok(_) => panic!("accepted:\n{text}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn scalars_keep_their_source_text() {
+        let text = "settings:\n  PANTERAS_IMAGE_TAG: 1.10\n  CONSUL_DC: 0x1A\n  \
+                    MARATHON_JAVA_OPTS: 1e3\n  HAPROXY_SSL: True\n  START_NETDATA: ~\n\
+                    masters: [{host: solo, ip: 10.0.0.1}]\n";
+        let inventory = Inventory::parse("cluster.yaml", text).unwrap();
+        let host_file = &inventory.hosts()[0].host_file;
+        for line in [
+            "PANTERAS_IMAGE_TAG='1.10'\n",
+            "CONSUL_DC='0x1A'\n",
+            "MARATHON_JAVA_OPTS='1e3'\n",
+            "HAPROXY_SSL='True'\n",
+            "START_NETDATA=''\n",
+        ] {
+            assert!(host_file.contains(line), "{line}in\n{host_file}");
+        }
+        // Where the variable takes a number, the text must be one.
+        let refused = error("settings:\n  GOMAXPROCS: 0x1A\nmasters: [{host: a, ip: 10.0.0.1}]\n");
+        assert!(
+            refused.starts_with("cluster.yaml:2: GOMAXPROCS=\"0x1A\" is not valid"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn every_error_is_reported_at_its_own_line_together() {
+        let text = "settings:\n  MESOS_CLUSTER_NAME: a\n  HAPROXY_SSL: maybe\n  \
+                    MESOS_CLUSTER_NAME: b\nmasters:\n  - host: m1\n    ip: 10.0.0.300\n  \
+                    - host: m2\n    ip: 10.0.0.2\n    settings:\n      CLUSTER_NAME: x\n      \
+                    GOMAXPROCS: none\n  - {host: M2, ip: 10.0.0.3}\n";
+        assert_eq!(
+            error(text),
+            "cluster.yaml:3: HAPROXY_SSL=\"maybe\" is not valid: expected `true` or `false` (any case)\n\
+             cluster.yaml:4: MESOS_CLUSTER_NAME is given twice in the settings of the cluster (first at line 2)\n\
+             cluster.yaml:7: ip \"10.0.0.300\": expected an IPv4 address such as 192.168.10.10\n\
+             cluster.yaml:12: GOMAXPROCS=\"none\" is not valid: expected a whole number from 1 up\n\
+             cluster.yaml:13: host M2 is host m2 of line 8: host names are the same whatever their case"
+        );
+    }
+
+    #[test]
+    fn anchors_aliases_and_second_documents_are_refused() {
+        let bomb = "a: &a [x, x]\nb: &b [*a, *a]\nmasters: [{host: m, ip: 10.0.0.1}]\n";
+        assert!(error(bomb).contains("anchors (&name) are not supported"));
+        let two = "masters: [{host: m, ip: 10.0.0.1}]\n---\nmasters: []\n";
+        assert!(error(two).contains("more than one YAML document"));
+    }
+
+    #[test]
+    fn the_files_do_not_depend_on_the_inventorys_path() {
+        let text = "masters: [{host: m, ip: 10.0.0.1}]\n";
+        let here = Inventory::parse("cluster.yaml", text).unwrap();
+        let there = Inventory::parse("/srv/ops/../ops/prod\nx.yaml", text).unwrap();
+        assert_eq!(here.hosts()[0].host_file, there.hosts()[0].host_file);
     }
 }
