@@ -71,16 +71,27 @@ impl RealSystem {
         }
     }
 
+    /// The hosts file read as glibc reads it: bytes, one entry a line, a
+    /// comment from `#`, words between spaces and tabs. A byte that is not
+    /// UTF-8 spoils only the word it is in (no name of ours can match it),
+    /// never the other lines.
     fn hosts(&self) -> Vec<(IpAddr, Vec<String>)> {
-        let Ok(text) = std::fs::read_to_string(&self.hosts_file) else {
+        let Ok(bytes) = std::fs::read(&self.hosts_file) else {
             return Vec::new();
         };
-        text.lines()
+        bytes
+            .split(|&b| b == b'\n')
             .filter_map(|line| {
-                let line = line.split('#').next().unwrap_or("");
-                let mut words = line.split_whitespace();
-                let addr: IpAddr = words.next()?.parse().ok()?;
-                Some((addr, words.map(str::to_string).collect()))
+                let line = line.split(|&b| b == b'#').next().unwrap_or_default();
+                let mut words = line
+                    .split(|&b| matches!(b, b' ' | b'\t' | b'\r'))
+                    .filter(|w| !w.is_empty());
+                let addr: IpAddr = std::str::from_utf8(words.next()?).ok()?.parse().ok()?;
+                let names = words
+                    .filter_map(|w| std::str::from_utf8(w).ok())
+                    .map(str::to_string)
+                    .collect();
+                Some((addr, names))
             })
             .collect()
     }
@@ -382,6 +393,20 @@ pub mod tests {
         let answer = system.resolve("MASTER-1").unwrap();
         assert_eq!(answer.addrs, vec![Ipv4Addr::new(10, 20, 30, 40)]);
         assert_eq!(answer.via, hosts.display().to_string());
+    }
+
+    #[test]
+    fn a_byte_that_is_not_utf8_spoils_only_its_word() {
+        let tmp = tempfile::tempdir().unwrap();
+        let hosts = tmp.path().join("hosts");
+        std::fs::write(
+            &hosts,
+            b"10.0.0.9 caf\xe9-box\n# r\xe9seau\n10.20.30.40 master-1 m\xff1\n",
+        )
+        .unwrap();
+        let system = RealSystem::with(hosts, vec![], Duration::from_secs(1));
+        let answer = system.resolve("master-1").unwrap();
+        assert_eq!(answer.addrs, vec![Ipv4Addr::new(10, 20, 30, 40)]);
     }
 
     #[test]
