@@ -4,8 +4,10 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
-use anyhow::{Context as _, Result, anyhow};
+use anyhow::{Context as _, Result, anyhow, bail};
 use serde::Serialize;
 use tera::{Context, Delimiters, Kwargs, State, Tera};
 
@@ -400,15 +402,25 @@ fn model(s: &Settings, generated: &[&Generated]) -> Model {
 /// The templates, parsed once: the built-in ones, or the replacements in
 /// an overrides directory. One renderer serves any number of hosts.
 pub struct Renderer {
-    plain: Tera,
-    ctmpl: Tera,
+    plain: Arc<Tera>,
+    ctmpl: Arc<Tera>,
     origins: Vec<(&'static str, String)>,
+    /// Names of the templates replaced from `--templates`.
+    replaced: Vec<&'static str>,
 }
+
+/// The longest a replaced template may take to render.
+const RENDER_TIME: Duration = Duration::from_secs(10);
+/// The largest file a template may render.
+const RENDER_SIZE: usize = 16 * 1024 * 1024;
 
 impl Renderer {
     /// Parses every template; one in `overrides`, when given, replaces the
     /// built-in one of the same name.
     pub fn new(overrides: Option<&Path>) -> Result<Renderer> {
+        if let Some(dir) = overrides {
+            check_overrides(dir)?;
+        }
         let mut plain = engine(Delimiters::default())?;
         let mut ctmpl = engine(Delimiters {
             block_start: "[%".into(),
@@ -419,21 +431,26 @@ impl Renderer {
             comment_end: "#]".into(),
         })?;
         let mut origins = Vec::new();
+        let mut replaced = Vec::new();
         for (name, _) in TEMPLATES {
             let tera = if name.ends_with(".ctmpl") {
                 &mut ctmpl
             } else {
                 &mut plain
             };
-            let (source, origin) = template_source(name, overrides)?;
+            let (source, origin, from_dir) = template_source(name, overrides)?;
             tera.add_raw_template(name, &source)
                 .map_err(|e| anyhow!("{origin}: {}", error_chain(&e)))?;
             origins.push((*name, origin));
+            if from_dir {
+                replaced.push(*name);
+            }
         }
         Ok(Renderer {
-            plain,
-            ctmpl,
+            plain: Arc::new(plain),
+            ctmpl: Arc::new(ctmpl),
             origins,
+            replaced,
         })
     }
 
@@ -460,20 +477,42 @@ impl Renderer {
         Ok(files)
     }
 
-    fn render_one(&self, name: &str, context: &Context) -> Result<String> {
+    fn render_one(&self, name: &'static str, context: &Context) -> Result<String> {
         let tera = if name.ends_with(".ctmpl") {
             &self.ctmpl
         } else {
             &self.plain
         };
-        let content = tera.render(name, context).map_err(|e| {
-            let origin = self
-                .origins
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map_or(name, |(_, o)| o);
-            anyhow!("{origin}: {}", error_chain(&e))
-        })?;
+        let origin = self
+            .origins
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(name, |(_, o)| o);
+        let rendered = if self.replaced.contains(&name) {
+            // An operator's template runs on a thread of its own, so that
+            // one that never ends is given up (the process then exits).
+            let (tera, context) = (Arc::clone(tera), context.clone());
+            let (send, receive) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let _ = send.send(tera.render(name, &context).map_err(|e| error_chain(&e)));
+            });
+            receive.recv_timeout(RENDER_TIME).map_err(|_| {
+                anyhow!(
+                    "{origin}: still rendering after {} s; a template must finish within that",
+                    RENDER_TIME.as_secs()
+                )
+            })?
+        } else {
+            tera.render(name, context).map_err(|e| error_chain(&e))
+        };
+        let content = rendered.map_err(|e| anyhow!("{origin}: {e}"))?;
+        if content.len() > RENDER_SIZE {
+            bail!(
+                "{origin}: renders {} bytes; a file holds at most {} MiB",
+                content.len(),
+                RENDER_SIZE >> 20
+            );
+        }
         Ok(ensure_newline(content))
     }
 }
@@ -515,18 +554,80 @@ fn engine(delimiters: Delimiters) -> Result<Tera> {
 
 /// The text of a template: the override's when there is one, else the
 /// built-in one; and how to name it in errors.
-fn template_source(name: &str, overrides: Option<&Path>) -> Result<(String, String)> {
+/// Refuses a `--templates` that is not a directory, and every file in it
+/// that replaces no built-in template (a misspelt name would otherwise be
+/// ignored without a word).
+fn check_overrides(dir: &Path) -> Result<()> {
+    let meta = std::fs::metadata(dir).map_err(|e| {
+        anyhow!(
+            "--templates {}: {e}; expected a directory of templates",
+            dir.display()
+        )
+    })?;
+    if !meta.is_dir() {
+        bail!(
+            "--templates {}: not a directory; expected a directory holding files named as the \
+             built-in templates ({})",
+            dir.display(),
+            template_names()
+        );
+    }
+    let mut strays = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(at) = stack.pop() {
+        let entries =
+            std::fs::read_dir(&at).with_context(|| format!("cannot read {}", at.display()))?;
+        for entry in entries {
+            let path = entry
+                .with_context(|| format!("cannot read {}", at.display()))?
+                .path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let name = path
+                .strip_prefix(dir)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .into_owned();
+            if !TEMPLATES.iter().any(|(n, _)| *n == name) {
+                strays.push(format!(
+                    "--templates {}: {name} replaces no built-in template; the names are {}",
+                    dir.display(),
+                    template_names()
+                ));
+            }
+        }
+    }
+    if strays.is_empty() {
+        return Ok(());
+    }
+    strays.sort();
+    bail!("{}", strays.join("\n"))
+}
+
+fn template_names() -> String {
+    TEMPLATES
+        .iter()
+        .map(|(n, _)| *n)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A template's text, where it came from, and whether `--templates` gave it.
+fn template_source(name: &str, overrides: Option<&Path>) -> Result<(String, String, bool)> {
     if let Some(path) = overrides.map(|dir| dir.join(name)).filter(|p| p.exists()) {
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read template {}", path.display()))?;
-        return Ok((text, path.display().to_string()));
+        let shown = path.display().to_string();
+        let text = crate::layers::read_input(&path, &shown)?
+            .ok_or_else(|| anyhow!("cannot read template {shown}"))?;
+        return Ok((text, shown, true));
     }
     let builtin = TEMPLATES
         .iter()
         .find(|(n, _)| *n == name)
         .map(|(_, text)| text.to_string())
         .ok_or_else(|| anyhow!("no built-in template {name}"))?;
-    Ok((builtin, format!("built-in template {name}")))
+    Ok((builtin, format!("built-in template {name}"), false))
 }
 
 fn ensure_newline(mut text: String) -> String {

@@ -273,6 +273,58 @@ fn templates_dir_overrides_the_built_in_template() {
     );
 }
 
+/// Runs generate with `--templates DIR` and returns its stderr, which
+/// must tell of a refusal; nothing may be written.
+fn templates_refused(host: &Host, dir: &str) -> String {
+    let out = host.run(&["--ip", "10.0.0.1", "--templates", dir]);
+    assert!(!out.status.success(), "accepted --templates {dir}");
+    assert!(!host.path().join("docker-compose.yml").exists());
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_templates_dir_that_replaces_nothing_is_refused() {
+    let host = Host::new().file("a-file", "x\n");
+    let stderr = templates_refused(&host, "nowhere");
+    assert!(
+        stderr.contains("--templates nowhere: No such file or directory"),
+        "{stderr}"
+    );
+    let stderr = templates_refused(&host, "restricted/a-file");
+    assert!(
+        stderr.contains("--templates restricted/a-file: not a directory"),
+        "{stderr}"
+    );
+    let host = host
+        .file("tpl/haproxy/haproxy.cfg.ctmp", "typo\n")
+        .file("tpl/docker-compose.yaml", "typo\n");
+    let stderr = templates_refused(&host, "tpl");
+    assert!(
+        stderr.contains("--templates tpl: docker-compose.yaml replaces no built-in template"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--templates tpl: haproxy/haproxy.cfg.ctmp replaces no built-in template"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_template_is_bounded_in_size_and_time() {
+    let host = Host::new().file(
+        "big/supervisord/supervisord.conf",
+        "{% for i in range(end=1000) %}{% for j in range(end=300) %}0123456789012345678901234567890123456789012345678901234567890123{% endfor %}{% endfor %}\n",
+    );
+    let stderr = templates_refused(&host, "big");
+    assert!(stderr.contains("a file holds at most 16 MiB"), "{stderr}");
+    let host = Host::new().file(
+        "slow/docker-compose.yml",
+        "{% for i in range(end=100000) %}{% for j in range(end=100000) %}{% endfor %}{% endfor %}\n",
+    );
+    let stderr = templates_refused(&host, "slow");
+    assert!(stderr.contains("still rendering after 10 s"), "{stderr}");
+}
+
 #[test]
 fn restricted_examples_generate_valid_files() {
     let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("restricted.example");
