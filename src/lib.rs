@@ -246,8 +246,27 @@ fn completions(shell: Shell) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// One manual page: the command, then each subcommand with its synopsis,
+/// description, options and examples.
 fn man() -> Result<ExitCode> {
-    clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+    let command = Cli::command();
+    let mut page = Vec::new();
+    clap_mangen::Man::new(command.clone()).render(&mut page)?;
+    for sub in command.get_subcommands() {
+        let name = format!("panteras {}", sub.get_name());
+        let man = clap_mangen::Man::new(sub.clone().bin_name(name.clone()));
+        let mut part = Vec::new();
+        man.render_synopsis_section(&mut part)?;
+        man.render_description_section(&mut part)?;
+        man.render_options_section(&mut part)?;
+        man.render_extra_section(&mut part)?;
+        let part = String::from_utf8_lossy(&part)
+            .replace(".SH EXTRA", ".SS \"EXAMPLES AND NOTES\"")
+            .replace(".SH ", ".SS ");
+        writeln!(page, ".SH \"{}\"", name.to_uppercase())?;
+        page.extend_from_slice(part.as_bytes());
+    }
+    std::io::stdout().lock().write_all(&page)?;
     Ok(ExitCode::SUCCESS)
 }
 

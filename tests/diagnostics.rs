@@ -453,3 +453,44 @@ fn colour_on_a_terminal_unless_no_color() {
         "{plain:?}"
     );
 }
+
+#[test]
+fn the_manual_page_covers_every_subcommand_and_groff_reads_it_cleanly() {
+    let out = Host::new().subcommand("man", &[]).output().unwrap();
+    assert!(out.status.success());
+    let page = String::from_utf8(out.stdout).unwrap();
+    for (section, option) in [
+        ("PANTERAS GENERATE", "templates"),
+        ("PANTERAS CLUSTER", "inventory"),
+        ("PANTERAS CHECK", "strict"),
+        ("PANTERAS CONFIG", "show\\-secrets"),
+        ("PANTERAS COMPLETIONS", "help"),
+        ("PANTERAS MAN", "help"),
+    ] {
+        let at = page
+            .find(&format!(".SH \"{section}\""))
+            .unwrap_or_else(|| panic!("no section {section}"));
+        let rest = &page[at..];
+        let end = rest[4..].find(".SH ").map_or(rest.len(), |e| e + 4);
+        assert!(rest[..end].contains(option), "{section} lacks {option}");
+    }
+    if !common::have("groff", "the_manual_page_covers_every_subcommand") {
+        return;
+    }
+    let mut groff = std::process::Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-z"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    groff
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(page.as_bytes())
+        .unwrap();
+    let out = groff.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "groff warns");
+}
