@@ -57,6 +57,11 @@ fn about(s: &Settings, name: &str) -> String {
     format!("{name}={value} ({})", resolved.source)
 }
 
+/// `A=a (source) and B=b (source)`.
+fn both(s: &Settings, a: &str, b: &str) -> String {
+    format!("{} and {}", about(s, a), about(s, b))
+}
+
 fn hosts(s: &Settings) -> &[HostPort] {
     match &s.get("ZOOKEEPER_HOSTS").value {
         Value::Hosts(hosts) => hosts,
@@ -129,11 +134,7 @@ fn zookeeper_id(s: &Settings, found: &mut Vec<Finding>) {
     }
     let n = hosts(s).len();
     let id = number(s, "ZOOKEEPER_ID") as usize;
-    let subject = format!(
-        "{} and {}",
-        about(s, "ZOOKEEPER_ID"),
-        about(s, "ZOOKEEPER_HOSTS")
-    );
+    let subject = both(s, "ZOOKEEPER_ID", "ZOOKEEPER_HOSTS");
     let position = own_position(s);
     let fix = match position {
         Some(p) => format!("set ZOOKEEPER_ID={p}, this host's position in ZOOKEEPER_HOSTS"),
@@ -190,11 +191,7 @@ fn quorum(s: &Settings, found: &mut Vec<Finding>) {
             )
         };
         found.push(error(
-            format!(
-                "{} and {}",
-                about(s, "MESOS_MASTER_QUORUM"),
-                about(s, "ZOOKEEPER_HOSTS")
-            ),
+            both(s, "MESOS_MASTER_QUORUM", "ZOOKEEPER_HOSTS"),
             problem,
             format!("set MESOS_MASTER_QUORUM={majority}"),
         ));
@@ -253,11 +250,7 @@ fn consul_bootstrap(s: &Settings, found: &mut Vec<Finding>) {
 fn proxies(s: &Settings, found: &mut Vec<Finding>) {
     if s.flag("START_FABIO") && s.flag("START_CONSUL_TEMPLATE") {
         found.push(error(
-            format!(
-                "{} and {}",
-                about(s, "START_FABIO"),
-                about(s, "START_CONSUL_TEMPLATE")
-            ),
+            both(s, "START_FABIO", "START_CONSUL_TEMPLATE"),
             "Fabio and consul-template with HAProxy both want ports 80 and 81".into(),
             "start one of them: set START_CONSUL_TEMPLATE=false to use Fabio".into(),
         ));
@@ -273,7 +266,7 @@ fn certificate(s: &Settings, found: &mut Vec<Finding>) {
     let names_one = words.windows(2).any(|w| w[0] == "crt" && !w[1].is_empty());
     if !names_one {
         found.push(error(
-            format!("{} and {}", about(s, "HAPROXY_SSL"), about(s, "HAPROXY_CERT_OPTS")),
+            both(s, "HAPROXY_SSL", "HAPROXY_CERT_OPTS"),
             "TLS is on but the bind options name no certificate (`crt <file>`)".into(),
             "set HAPROXY_CERT_OPTS=\"ssl crt /etc/haproxy/haproxy.pem\" (or leave it unset for that default)".into(),
         ));
@@ -505,7 +498,7 @@ fn consul_client(s: &Settings, found: &mut Vec<Finding>) {
     .unwrap_or("CONSUL_HOSTS");
     if words.iter().any(|w| w.starts_with("-bootstrap-expect")) {
         found.push(error(
-            format!("{} and {}", about(s, holder), about(s, "CONSUL_MODE")),
+            both(s, holder, "CONSUL_MODE"),
             "Consul refuses -bootstrap-expect on an agent that is not a server (`-server`), so it never starts".into(),
             "on a slave-only host set CONSUL_HOSTS to -join=<server> for each Consul server".into(),
         ));
@@ -514,7 +507,7 @@ fn consul_client(s: &Settings, found: &mut Vec<Finding>) {
         .any(|w| w.starts_with("-join") || w.starts_with("-retry-join") || w.starts_with("-config"))
     {
         found.push(warning(
-            format!("{} and {}", about(s, "CONSUL_HOSTS"), about(s, "CONSUL_MODE")),
+            both(s, "CONSUL_HOSTS", "CONSUL_MODE"),
             "this Consul client joins no server, so it finds none: Registrator and consul-template get no catalog".into(),
             "set CONSUL_HOSTS to -join=<server> for each Consul server".into(),
         ));
@@ -531,7 +524,7 @@ fn docker_binary(s: &Settings, found: &mut Vec<Finding>) {
     let source = volume.split(':').next().unwrap_or("");
     if !source.is_empty() && !std::path::Path::new(source).exists() {
         found.push(error(
-            format!("{} and {}", about(s, "HOST_DOCKER"), about(s, "VOLUME_DOCKER")),
+            both(s, "HOST_DOCKER", "VOLUME_DOCKER"),
             format!("{source} does not exist on this machine: Docker would make an empty directory there and mount it over the container's docker"),
             "install the docker client at that path, set VOLUME_DOCKER to where it is, or set HOST_DOCKER=false".into(),
         ));

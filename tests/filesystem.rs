@@ -25,6 +25,16 @@ fn succeeded(out: &std::process::Output) {
     );
 }
 
+/// `panteras cluster --inventory cluster.yaml --out hosts` in `dir`.
+fn cluster(dir: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_panteras"))
+        .env_clear()
+        .current_dir(dir)
+        .args(["cluster", "--inventory", "cluster.yaml", "--out", "hosts"])
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn files_holding_a_password_are_written_0600_and_the_others_0644() {
     let host = Host::new();
@@ -64,12 +74,7 @@ fn cluster_writes_each_restricted_host_0600() {
     )
     .unwrap();
     std::fs::set_permissions(&inventory, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_panteras"))
-        .env_clear()
-        .current_dir(dir.path())
-        .args(["cluster", "--inventory", "cluster.yaml", "--out", "hosts"])
-        .output()
-        .unwrap();
+    let out = cluster(dir.path());
     succeeded(&out);
     for host in ["m1", "s1"] {
         let host_file = dir.path().join("hosts").join(host).join("restricted/host");
@@ -109,12 +114,7 @@ fn a_linked_directory_below_out_is_refused_for_generate_and_cluster() {
     .unwrap();
     std::fs::create_dir(dir.path().join("hosts")).unwrap();
     std::os::unix::fs::symlink(elsewhere.path(), dir.path().join("hosts/m1")).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_panteras"))
-        .env_clear()
-        .current_dir(dir.path())
-        .args(["cluster", "--inventory", "cluster.yaml", "--out", "hosts"])
-        .output()
-        .unwrap();
+    let out = cluster(dir.path());
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("hosts/m1: a symbolic link"), "{stderr}");
