@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Builds a twin of the panteras/paas-in-a-box 0.3.x image on this machine:
+# a minimal Debian from debootstrap with Debian's supervisor, HAProxy,
+# ZooKeeper, dnsmasq, keepalived, iptables and procps, the real
+# consul-template 0.18.2, the image's own files and layout (read from
+# ../shared/image/0.3.9/infrastructure at build time) and recording
+# stand-ins for what Debian does not package. Imported with `docker import`.
+#
+#   build.sh INFRASTRUCTURE_DIR CONSUL_TEMPLATE WORK_DIR TAG
+#
+# WORK_DIR keeps the debootstrap tree between builds.
+set -euo pipefail
+infrastructure=$1 consul_template=$2 work=$3 tag=$4
+here=$(cd "$(dirname "$0")" && pwd)
+rootfs=$work/rootfs
+
+if [ ! -e "$work/debootstrap.done" ]; then
+    rm -rf "$rootfs"
+    mkdir -p "$work"
+    debootstrap --variant=minbase \
+        --include=supervisor,haproxy,dnsmasq-base,keepalived,iptables,procps,python3,zookeeper,iproute2 \
+        bookworm "$rootfs" http://deb.debian.org/debian
+    rm -rf "$rootfs"/var/cache/apt/archives/*.deb
+    touch "$work/debootstrap.done"
+fi
+
+# The image's files, where its Dockerfile puts them.
+put() { install -D -m "$1" "$infrastructure/$2" "$rootfs/$3"; }
+put 0755 supervisord.sh opt/supervisord.sh
+put 0644 supervisord.conf etc/supervisord.conf
+put 0755 consul-template.sh opt/consul-template/consul-template.sh
+put 0755 haproxy_reload.sh opt/consul-template/haproxy_reload.sh
+put 0755 keepalived_reload.sh opt/consul-template/keepalived_reload.sh
+put 0644 haproxy.cfg opt/consul-template/haproxy.cfg
+put 0644 haproxy.cfg.ctmpl opt/consul-template/haproxy.cfg.ctmpl
+put 0644 keepalived.conf.ctmpl opt/consul-template/keepalived.conf.ctmpl
+put 0644 haproxy.cfg etc/haproxy/haproxy.cfg
+put 0644 haproxy.pem etc/haproxy/haproxy.pem
+put 0644 panteras.http etc/haproxy/errors/panteras.http
+put 0755 zkStart.sh opt/zkStart.sh
+put 0644 fabio.properties opt/fabio/fabio.properties
+put 0644 logo.sh etc/profile.d/logo.sh
+put 0644 version opt/version
+mkdir -p "$rootfs/opt/consul/data" "$rootfs/opt/registrator" "$rootfs/tmp/twin" "$rootfs/etc/dnsmasq.d"
+ln -sf /usr/sbin/haproxy "$rootfs/usr/sbin/haproxy_a"
+ln -sf /usr/sbin/haproxy "$rootfs/usr/sbin/haproxy_b"
+install -m 0755 "$consul_template" "$rootfs/opt/consul-template/consul-template"
+
+# Stand-ins where the image has programs Debian does not package.
+install -D -m 0755 "$here/standin.py" "$rootfs/usr/local/lib/twin/standin.py"
+install -D -m 0644 "$here/../consul_double.py" "$rootfs/usr/local/lib/twin/consul_double.py"
+install -D -m 0644 "$here/catalog.json" "$rootfs/usr/local/lib/twin/catalog.json"
+install -D -m 0644 "$here/supervisor_stdout.py" "$rootfs/usr/local/lib/python3/dist-packages/supervisor_stdout.py"
+site=$(ls -d "$rootfs"/usr/lib/python3/dist-packages)
+ln -sf /usr/local/lib/python3/dist-packages/supervisor_stdout.py "$site/supervisor_stdout.py"
+printf '#!/usr/bin/python3\nfrom supervisor_stdout import main\nmain()\n' >"$rootfs/usr/local/bin/supervisor_stdout"
+chmod 0755 "$rootfs/usr/local/bin/supervisor_stdout"
+for path in opt/consul/consul usr/local/bin/mesos-master usr/local/bin/mesos-slave \
+    usr/local/bin/marathon opt/registrator/registrator opt/fabio/fabio usr/bin/chronos \
+    opt/netdata/usr/sbin/netdata; do
+    mkdir -p "$(dirname "$rootfs/$path")"
+    ln -sf /usr/local/lib/twin/standin.py "$rootfs/$path"
+done
+
+tar -C "$rootfs" -c . | docker import \
+    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/opt/consul:/opt/consul-template:/opt/registrator:/opt/fabio' \
+    -c 'ENV DOCKER_HOST=unix:///tmp/docker.sock' \
+    -c 'ENV LANG=C.UTF-8' \
+    -c 'WORKDIR /opt' \
+    -c 'CMD ["/opt/supervisord.sh"]' \
+    - "$tag" >/dev/null

