@@ -28,6 +28,7 @@ fn shellcheck_accepts_the_provisioning_scripts() {
         .arg(repo().join("examples/cluster.sh"))
         .arg(repo().join("scripts/test.sh"))
         .arg(repo().join(".ci/run"))
+        .arg(repo().join("tests/support/twin/build.sh"))
         .output()
         .unwrap();
     assert!(
@@ -197,4 +198,30 @@ fn provisioning_panteras_steps_for_each_cluster_host() {
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("master-9 is not a host of cluster.yaml")
     );
+}
+
+#[test]
+fn vagrant_validates_every_vagrantfile_of_the_examples() {
+    if !common::have("vagrant", "vagrant_validates_every_vagrantfile") {
+        return;
+    }
+    for example in ["standalone", "cluster"] {
+        let state = tempfile::tempdir().unwrap();
+        let out = Command::new("vagrant")
+            .args(["validate", "--ignore-provider"])
+            .current_dir(vagrant(example))
+            .env("HOME", state.path())
+            .env("VAGRANT_HOME", state.path().join("vagrant.d"))
+            .env("VAGRANT_DOTFILE_PATH", state.path().join("dot"))
+            .env("VAGRANT_CHECKPOINT_DISABLE", "1")
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && said.contains("Vagrantfile validated successfully"),
+            "{example}: {said}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!vagrant(example).join(".vagrant").exists());
+    }
 }
