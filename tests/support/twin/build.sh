@@ -42,6 +42,18 @@ put 0644 fabio.properties opt/fabio/fabio.properties
 put 0644 logo.sh etc/profile.d/logo.sh
 put 0644 version opt/version
 mkdir -p "$rootfs/opt/consul/data" "$rootfs/opt/registrator" "$rootfs/tmp/twin" "$rootfs/etc/dnsmasq.d"
+# ZooKeeper as the image's Ubuntu package (3.4) lays it out: data in
+# /var/lib/zookeeper, whose myid links to the conf's (zkStart.sh writes it),
+# and no admin server (3.5 and later start one on port 8080 of every
+# address). The conf link is absolute: edit the file it names in the tree.
+zoo_cfg="$rootfs/etc/zookeeper/conf_example/zoo.cfg"
+sed -i 's|^dataDir=.*|dataDir=/var/lib/zookeeper|' "$zoo_cfg"
+grep -q '^admin.enableServer=' "$zoo_cfg" || echo 'admin.enableServer=false' >>"$zoo_cfg"
+# The package's myid holds a sentence, which ZooKeeper 3.4 (the image's)
+# ignores on a standalone server and 3.8 refuses: a standalone server
+# (ZOOKEEPER_ID=0, for which zkStart.sh writes nothing) finds 0 there.
+echo 0 >"$rootfs/etc/zookeeper/conf_example/myid"
+ln -sf /etc/zookeeper/conf/myid "$rootfs/var/lib/zookeeper/myid"
 ln -sf /usr/sbin/haproxy "$rootfs/usr/sbin/haproxy_a"
 ln -sf /usr/sbin/haproxy "$rootfs/usr/sbin/haproxy_b"
 install -m 0755 "$consul_template" "$rootfs/opt/consul-template/consul-template"
