@@ -574,6 +574,34 @@ fn the_generated_files_start_the_twin_of_the_image() {
         let protected = scenario.args.contains(&"SUPERVISOR_PASSWORD=s3cret");
         assert_eq!(code, if protected { 401 } else { 200 }, "{}", scenario.name);
 
+        if scenario.name == "ssl" && common::have("curl", test) {
+            // HAProxy answers TLS on HOST_IP:443 with the image's certificate.
+            let deadline = Instant::now() + Duration::from_secs(60);
+            loop {
+                let code = run(Command::new("curl").args([
+                    "-sk",
+                    "-o",
+                    "/dev/null",
+                    "-w",
+                    "%{http_code}",
+                    "-H",
+                    "Host: nothing.service.consul",
+                    &format!("https://{}/", scenario.ip),
+                ]));
+                if String::from_utf8_lossy(&code.stdout) == "503" {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "no TLS answer on {}:443: {code:?}\n{}",
+                    scenario.ip,
+                    String::from_utf8_lossy(
+                        &run(&mut up.compose(&["logs", "--tail", "40"])).stdout
+                    )
+                );
+                std::thread::sleep(Duration::from_millis(500));
+            }
+        }
         if scenario.running.contains(&"consul-template_haproxy") && scenario.name == "standalone" {
             haproxy_follows_the_catalog(&up, scenario.ip, &format!("twin-{}", scenario.name));
             // Generating again without a change keeps the container; a
