@@ -337,6 +337,21 @@ const SCENARIOS: &[Scenario] = &[
         ],
     },
     Scenario {
+        name: "keepalived",
+        ip: "127.0.0.7",
+        args: &[
+            "--role",
+            "slave",
+            "--set",
+            "CONSUL_HOSTS=-join=127.0.0.3",
+            "--set",
+            "KEEPALIVED_VIP=127.0.0.100",
+            "--set",
+            "KEEPALIVED_INTERFACE=twin-vip",
+        ],
+        running: SLAVE,
+    },
+    Scenario {
         name: "ssl",
         ip: "127.0.0.6",
         args: &[
@@ -507,12 +522,92 @@ fn haproxy_follows_the_catalog(up: &Up, ip: &str, node: &str) {
     assert!(!processes.trim().is_empty(), "no HAProxy runs");
 }
 
+/// A veth pair of the test's own on the host, with a loopback-range
+/// address: keepalived refuses `lo`, and wants an IPv4 address on its
+/// interface. VRRP adverts go to the pair's other end and no further.
+/// Removed (with whatever address is left on it) when dropped.
+struct VipInterface;
+
+impl VipInterface {
+    fn new() -> VipInterface {
+        let _ = run(Command::new("ip").args(["link", "del", "twin-vip"]));
+        ok(Command::new("ip").args([
+            "link",
+            "add",
+            "twin-vip",
+            "type",
+            "veth",
+            "peer",
+            "name",
+            "twin-vip-peer",
+        ]));
+        ok(Command::new("ip").args(["link", "set", "twin-vip", "up"]));
+        ok(Command::new("ip").args(["link", "set", "twin-vip-peer", "up"]));
+        ok(Command::new("ip").args(["addr", "add", "127.0.0.99/32", "dev", "twin-vip"]));
+        VipInterface
+    }
+
+    fn holds(&self, address: &str) -> bool {
+        ok(Command::new("ip").args(["-4", "addr", "show", "dev", "twin-vip"]))
+            .contains(&format!("inet {address}/"))
+    }
+}
+
+impl Drop for VipInterface {
+    fn drop(&mut self) {
+        let _ = run(Command::new("ip").args(["link", "del", "twin-vip"]));
+    }
+}
+
+/// consul-template renders the mounted keepalived template once the
+/// catalog knows this node, the image's keepalived_reload.sh starts
+/// keepalived, and the VIP comes up on the interface.
+fn keepalived_holds_the_vip(up: &Up, vip: &VipInterface, ip: &str, node: &str) {
+    let catalog = serde_json::json!({"datacenters": ["dc1"], "services": [], "nodes": {node: ip},
+                                     "self": node, "kv": {}});
+    let mut child = Command::new("docker")
+        .args(["exec", "-i", &up.container(), "sh", "-c"])
+        .arg("cat > /tmp/twin/catalog.new && mv /tmp/twin/catalog.new /tmp/twin/catalog.json")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(catalog.to_string().as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !vip.holds("127.0.0.100") {
+        assert!(
+            Instant::now() < deadline,
+            "the VIP never came up:\n{}",
+            up.exec(&[
+                "sh",
+                "-c",
+                "cat /etc/keepalived/keepalived.conf; pidof keepalived || true"
+            ])
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let conf = up.exec(&["cat", "/etc/keepalived/keepalived.conf"]);
+    assert!(conf.contains(&format!("router_id {node}")), "{conf}");
+}
+
 #[test]
 fn the_generated_files_start_the_twin_of_the_image() {
     let names: Vec<&str> = SCENARIOS.iter().map(|s| s.name).collect();
     assert_eq!(
         names,
-        ["standalone", "master", "slave", "fabio", "ssl"],
+        [
+            "standalone",
+            "master",
+            "slave",
+            "fabio",
+            "keepalived",
+            "ssl"
+        ],
         "the scenarios the checks below name"
     );
     let test = "the_generated_files_start_the_twin_of_the_image";
@@ -536,6 +631,7 @@ fn the_generated_files_start_the_twin_of_the_image() {
         // The image's 16384 needs 32786 descriptors; these machines allow
         // 20000 (`ulimit -Hn`).
         generate("4096");
+        let vip = (scenario.name == "keepalived").then(VipInterface::new);
         let project = format!("panteras-twin-{}", scenario.name);
         let up = start(&host, &compose_v2, &project);
         let status = wait_running(&up, scenario.running);
@@ -593,6 +689,9 @@ fn the_generated_files_start_the_twin_of_the_image() {
         let protected = scenario.args.contains(&"SUPERVISOR_PASSWORD=s3cret");
         assert_eq!(code, if protected { 401 } else { 200 }, "{}", scenario.name);
 
+        if let Some(vip) = &vip {
+            keepalived_holds_the_vip(&up, vip, scenario.ip, &format!("twin-{}", scenario.name));
+        }
         if scenario.name == "ssl" && common::have("curl", test) {
             // HAProxy answers TLS on HOST_IP:443 with the image's certificate.
             let deadline = Instant::now() + Duration::from_secs(60);
@@ -640,6 +739,13 @@ fn the_generated_files_start_the_twin_of_the_image() {
             assert!(seen.contains("maxconn 2048"), "{seen}");
         }
         nothing_left(&up, scenario.running.contains(&"consul-template_haproxy"));
+        if vip.is_some() {
+            // keepalived ran outside supervisord (the image's `service
+            // keepalived restart`) and is gone with the container; the
+            // address it held stays on the interface (see README).
+            let left = ok(Command::new("sh").args(["-c", "pgrep -x keepalived || true"]));
+            assert_eq!(left.trim(), "", "keepalived still runs after down");
+        }
         eprintln!("scenario {} took {:.0?}", scenario.name, started.elapsed());
     }
 }
