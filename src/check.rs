@@ -428,21 +428,16 @@ pub fn unsplittable(text: &str) -> Option<&'static str> {
 }
 
 fn command_lines(s: &Settings, found: &mut Vec<Finding>) {
-    let mut culprits: Vec<&str> = vars::VARS
+    // The values the user set first, then every whole command line, so a
+    // derived one is blamed only when no value the user set is.
+    let culprits = vars::VARS
         .iter()
         .map(|v| v.name)
         .filter(|n| n.ends_with("_PARAMS") || COMMAND_WORDS.contains(n))
-        .filter(|n| s.get(n).source.is_user())
-        .collect();
-    // The whole command lines last, so a derived one is blamed only when
-    // no value the user set is.
-    culprits.sort_by_key(|n| n.ends_with("_APP_PARAMS") && !s.get(n).source.is_user());
+        .filter(|n| s.get(n).source.is_user());
     let mut reported = false;
     let mut checked: Vec<&str> = Vec::new();
-    for name in culprits
-        .into_iter()
-        .chain(crate::params::DAEMONS.iter().map(|d| vars::app_params(d)))
-    {
+    for name in culprits.chain(crate::params::DAEMONS.iter().map(|d| vars::app_params(d))) {
         if checked.contains(&name) || (reported && !s.get(name).source.is_user()) {
             continue;
         }

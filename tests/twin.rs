@@ -171,6 +171,23 @@ impl Up<'_> {
             .collect()
     }
 
+    /// Replaces the catalog the Consul double serves (it watches the file).
+    fn write_catalog(&self, text: &str) {
+        let mut child = Command::new("docker")
+            .args(["exec", "-i", &self.container(), "sh", "-c"])
+            .arg("cat > /tmp/twin/catalog.new && mv /tmp/twin/catalog.new /tmp/twin/catalog.json")
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        assert!(child.wait().unwrap().success());
+    }
+
     fn down(&self) -> Output {
         run(&mut self.compose(&["down", "--timeout", "20"]))
     }
@@ -454,23 +471,8 @@ fn haproxy_follows_the_catalog(up: &Up, ip: &str, node: &str) {
         serde_json::json!({"datacenters": ["dc1"], "services": services, "nodes": {node: ip}, "kv": {}})
             .to_string()
     };
-    let write_catalog = |text: String| {
-        let mut child = Command::new("docker")
-            .args(["exec", "-i", &up.container(), "sh", "-c"])
-            .arg("cat > /tmp/twin/catalog.new && mv /tmp/twin/catalog.new /tmp/twin/catalog.json")
-            .stdin(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-        assert!(child.wait().unwrap().success());
-    };
     let address = format!("{ip}:80");
-    write_catalog(catalog(&[first]));
+    up.write_catalog(&catalog(&[first]));
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if get(&address, "web.service.consul")
@@ -495,7 +497,7 @@ fn haproxy_follows_the_catalog(up: &Up, ip: &str, node: &str) {
             }
             results
         });
-        write_catalog(catalog(&[first, second]));
+        up.write_catalog(&catalog(&[first, second]));
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if get(&address, "web.service.consul").is_ok_and(|(_, body)| body == "backend-2") {
@@ -565,19 +567,7 @@ impl Drop for VipInterface {
 fn keepalived_holds_the_vip(up: &Up, vip: &VipInterface, ip: &str, node: &str) {
     let catalog = serde_json::json!({"datacenters": ["dc1"], "services": [], "nodes": {node: ip},
                                      "self": node, "kv": {}});
-    let mut child = Command::new("docker")
-        .args(["exec", "-i", &up.container(), "sh", "-c"])
-        .arg("cat > /tmp/twin/catalog.new && mv /tmp/twin/catalog.new /tmp/twin/catalog.json")
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(catalog.to_string().as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    up.write_catalog(&catalog.to_string());
     let deadline = Instant::now() + Duration::from_secs(60);
     while !vip.holds("127.0.0.100") {
         assert!(
