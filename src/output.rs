@@ -66,10 +66,11 @@ pub fn apply(
 ) -> Result<bool> {
     let _lock = lock(out, mode)?;
     let current = inspect(out, files)?;
+    let cwd = std::env::current_dir().ok();
     let mut changed = false;
     let mut writes: Vec<(&RenderedFile, Option<&fs::Metadata>)> = Vec::new();
     for (file, current) in files.iter().zip(&current) {
-        let shown = shown(out, &file.path);
+        let shown = shown(out, cwd.as_deref(), &file.path);
         if file.keep_existing {
             if matches!(current, Current::Missing) {
                 changed = true;
@@ -126,7 +127,7 @@ pub fn apply(
         writes.sort_by_key(|(f, _)| f.path.ends_with("docker-compose.yml"));
         write_set(out, &writes)?;
         for (file, _) in &writes {
-            let shown = shown(out, &file.path);
+            let shown = shown(out, cwd.as_deref(), &file.path);
             if file.keep_existing {
                 writeln!(stdout, "created {shown} (empty)")?;
             } else {
@@ -341,10 +342,9 @@ fn temporary(
 }
 
 /// A written path as the user would type it from where panteras runs.
-fn shown(out: &Path, path: &Path) -> String {
+fn shown(out: &Path, cwd: Option<&Path>, path: &Path) -> String {
     let full = out.join(path);
-    let relative = std::env::current_dir()
-        .ok()
+    let relative = cwd
         .and_then(|cwd| full.strip_prefix(cwd).ok().map(Path::to_path_buf))
         .unwrap_or(full);
     let relative = relative.strip_prefix(".").unwrap_or(&relative);
