@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod haproxy16;
 pub mod identity;
 pub mod inventory;
 pub mod layers;

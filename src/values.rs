@@ -290,82 +290,10 @@ impl Kind {
     }
 }
 
-/// The bind options of HAProxy 1.6 (the image's) that take a value.
-const BIND_WITH_VALUE: [&str; 29] = [
-    "alpn",
-    "backlog",
-    "ca-file",
-    "ca-ignore-err",
-    "ca-sign-file",
-    "ca-sign-pass",
-    "ciphers",
-    "crl-file",
-    "crt",
-    "crt-ignore-err",
-    "crt-list",
-    "ecdhe",
-    "gid",
-    "group",
-    "id",
-    "interface",
-    "level",
-    "maxconn",
-    "mode",
-    "mss",
-    "name",
-    "namespace",
-    "nice",
-    "npn",
-    "process",
-    "tcp-ut",
-    "tls-ticket-keys",
-    "uid",
-    "user",
-];
-/// The bind options of HAProxy 1.6 that stand alone (and `verify`'s values).
-const BIND_FLAGS: [&str; 18] = [
-    "accept-proxy",
-    "defer-accept",
-    "force-sslv3",
-    "force-tlsv10",
-    "force-tlsv11",
-    "force-tlsv12",
-    "generate-certificates",
-    "no-sslv3",
-    "no-tls-tickets",
-    "no-tlsv10",
-    "no-tlsv11",
-    "no-tlsv12",
-    "ssl",
-    "strict-sni",
-    "tfo",
-    "transparent",
-    "v4v6",
-    "v6only",
-];
-
 /// Checks words of an HAProxy bind line against HAProxy 1.6's keywords.
 fn bind_options(raw: &str) -> Result<(), String> {
-    let mut words = raw.split_ascii_whitespace();
-    while let Some(word) = words.next() {
-        if word == "verify" {
-            match words.next() {
-                Some("none" | "optional" | "required") => continue,
-                _ => return Err("`verify` takes none, optional or required".into()),
-            }
-        }
-        if BIND_WITH_VALUE.contains(&word) {
-            if words.next().is_none() {
-                return Err(format!("`{word}` needs a value after it"));
-            }
-        } else if !BIND_FLAGS.contains(&word) {
-            return Err(format!(
-                "`{word}` is not a bind option of HAProxy 1.6 (the image's); expected options \
-                 such as `ssl crt /etc/haproxy/haproxy.pem no-sslv3`"
-            ));
-        }
-    }
-    Ok(())
+    let words: Vec<&str> = raw.split_ascii_whitespace().collect();
+    crate::haproxy16::bind_options(&words)
 }
 
 /// Docker's grammar of an image reference (distribution's `reference`
