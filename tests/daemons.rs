@@ -377,14 +377,14 @@ fn ensemble_master(n: usize) -> Host {
 }
 
 #[test]
-fn zookeeper_ensemble_of_three_masters_through_the_image_zkstart_elects_a_leader() {
+fn zookeeper_ensemble_of_three_masters_through_zkstart_elects_a_leader() {
     let test = "zookeeper_ensemble_through_zkstart";
     if !common::have_zookeeper(test) || !common::have("unshare", test) {
         return;
     }
     let logs = tempfile::tempdir().unwrap();
     let hosts: Vec<Host> = (1..=3).map(ensemble_master).collect();
-    // No ZooKeeper file is generated: zkStart.sh edits the image's own.
+    // No ZooKeeper file is generated: the image's zkStart.sh edits its own.
     assert!(!hosts[0].generated("zookeeper").exists());
     let composes: Vec<PathBuf> = hosts
         .iter()
@@ -512,7 +512,7 @@ fn keepalived_t_accepts_the_template_rendered_by_consul_template() {
         "KEEPALIVED_ROUTER_ID=42",
     ]);
     let scratch = tempfile::tempdir().unwrap();
-    let consul = common::tools::ConsulDouble::start(&keepalived_catalog(scratch.path()));
+    let consul = common::tools::ConsulDouble::start(&readers, &keepalived_catalog(scratch.path()));
     let env = common::environment(&host.path().join("docker-compose.yml"));
     let rendered = common::tools::consul_template(
         &readers,
@@ -592,7 +592,7 @@ fn keepalived_image_template_and_ours_have_the_same_blocks() {
     let host = Host::new();
     host.compose(&["--ip", "10.0.0.1", "--set", "KEEPALIVED_VIP=10.0.0.100"]);
     let scratch = tempfile::tempdir().unwrap();
-    let consul = common::tools::ConsulDouble::start(&keepalived_catalog(scratch.path()));
+    let consul = common::tools::ConsulDouble::start(&readers, &keepalived_catalog(scratch.path()));
     let env = common::environment(&host.path().join("docker-compose.yml"));
     let ours = common::tools::consul_template(
         &readers,
@@ -623,6 +623,57 @@ fn keepalived_image_template_and_ours_have_the_same_blocks() {
     );
     state.2 = "MASTER".into();
     assert_eq!(ours, theirs);
+}
+
+#[test]
+fn keepalived_template_waits_for_this_node_where_the_images_stops_consul_template() {
+    let Some(readers) = common::tools::Readers::find("keepalived_template_waits") else {
+        return;
+    };
+    let host = Host::new();
+    host.compose(&["--ip", "10.0.0.1", "--set", "KEEPALIVED_VIP=10.0.0.100"]);
+    // The agent's own node is not in the catalog yet (it has not joined).
+    let scratch = tempfile::tempdir().unwrap();
+    let catalog = scratch.path().join("catalog.json");
+    std::fs::write(
+        &catalog,
+        r#"{"datacenters": ["dc1"], "self": "slave-9", "services": []}"#,
+    )
+    .unwrap();
+    let consul = common::tools::ConsulDouble::start(&readers, &catalog);
+    let env = common::environment(&host.path().join("docker-compose.yml"));
+    let ours = common::tools::consul_template(
+        &readers,
+        &consul,
+        &host.generated("keepalived/keepalived.conf.ctmpl"),
+        &env,
+    );
+    assert_eq!(ours.trim(), "", "a VIP without knowing this node: {ours}");
+    let image_dir = tempfile::tempdir().unwrap();
+    let image_template = image_dir.path().join("keepalived.conf.ctmpl");
+    std::fs::copy(
+        common::tools::image_file("keepalived.conf.ctmpl"),
+        &image_template,
+    )
+    .unwrap();
+    let out = std::process::Command::new(&readers.consul_template)
+        .current_dir(image_dir.path())
+        .arg("-once")
+        .arg(format!("-consul-addr={}", consul.address()))
+        .arg("-template=keepalived.conf.ctmpl:out")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(14), "the image's template rendered");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("nil pointer"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        common::DELIBERATE
+            .iter()
+            .any(|(id, _)| *id == "keepalived-unknown-node")
+    );
 }
 
 #[test]

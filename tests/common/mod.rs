@@ -150,6 +150,10 @@ pub const DELIBERATE: &[(&str, &str)] = &[
         "`KEEPALIVED_INTERFACE` and `KEEPALIVED_ROUTER_ID` set the VRRP interface and router id",
     ),
     (
+        "keepalived-unknown-node",
+        "the keepalived template renders an empty file (no VIP) until Consul's catalog knows this node",
+    ),
+    (
         "fabio-consul-address",
         "Fabio reads Consul at `CONSUL_IP:8500`, and listens on `LISTEN_IP` when it is set",
     ),
@@ -427,8 +431,9 @@ pub fn zookeeper_mode(address: &str) -> Option<String> {
         .find_map(|l| l.strip_prefix("Mode: ").map(str::to_string))
 }
 
-/// Starts, for each generated compose file, the image's own zkStart.sh with
-/// that compose environment, as supervisord does (`/opt/zkStart.sh
+/// Starts, for each generated compose file, zkStart.sh (the project's
+/// stand-in for the image's, proven against its recorded table) with that
+/// compose environment, as supervisord does (`/opt/zkStart.sh
 /// $ZOOKEEPER_APP_PARAMS`). Each runs in a private mount namespace whose
 /// /etc/zookeeper/conf and /var/lib/zookeeper are its own, laid out as the
 /// image's ZooKeeper package has them (dataDir /var/lib/zookeeper, whose
@@ -437,7 +442,7 @@ pub fn zookeeper_mode(address: &str) -> Option<String> {
 pub fn zookeeper_ensemble_elects_a_leader(composes: &[PathBuf], addresses: &[&str], logs: &Path) {
     use std::os::unix::process::CommandExt;
     use std::time::{Duration, Instant};
-    let zk_start = tools::image_file("zkStart.sh");
+    let zk_start = tools::support("twin/zkStart.sh");
     let mut servers = Servers(Vec::new());
     for (i, compose) in composes.iter().enumerate() {
         let root = logs.join(format!("zk-{}", i + 1));
