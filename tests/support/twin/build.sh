@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Builds a twin of the panteras/paas-in-a-box 0.3.x image on this machine:
 # a minimal Debian from debootstrap with Debian's supervisor, HAProxy,
-# ZooKeeper, dnsmasq, keepalived, iptables and procps, the real
-# consul-template 0.18.2, the image's own files and layout (read from
-# ../shared/image/0.3.9/infrastructure at build time) and recording
-# stand-ins for what Debian does not package. Imported with `docker import`.
+# ZooKeeper, dnsmasq, keepalived, iptables and procps; ctmpl-render as
+# consul-template 0.18.2 (../shared/tools); the image's data files and
+# layout (read from ../shared/image/0.3.9/infrastructure at build time);
+# the project's stand-ins for the image's scripts (beside this file, each
+# written from ../shared/image/README.md); and recording stand-ins for the
+# daemons Debian does not package. Imported with `docker import`.
 #
-#   build.sh INFRASTRUCTURE_DIR CONSUL_TEMPLATE WORK_DIR TAG
+#   build.sh INFRASTRUCTURE_DIR CTMPL_RENDER WORK_DIR TAG
 #
 # WORK_DIR keeps the debootstrap tree between builds.
 set -euo pipefail
-infrastructure=$1 consul_template=$2 work=$3 tag=$4
+infrastructure=$1 ctmpl_render=$2 work=$3 tag=$4
 here=$(cd "$(dirname "$0")" && pwd)
 rootfs=$work/rootfs
 
@@ -24,23 +26,25 @@ if [ ! -e "$work/debootstrap.done" ]; then
     touch "$work/debootstrap.done"
 fi
 
-# The image's files, where its Dockerfile puts them.
+# The image's data files, where its Dockerfile puts them.
 put() { install -D -m "$1" "$infrastructure/$2" "$rootfs/$3"; }
-put 0755 supervisord.sh opt/supervisord.sh
 put 0644 supervisord.conf etc/supervisord.conf
-put 0755 consul-template.sh opt/consul-template/consul-template.sh
-put 0755 haproxy_reload.sh opt/consul-template/haproxy_reload.sh
-put 0755 keepalived_reload.sh opt/consul-template/keepalived_reload.sh
 put 0644 haproxy.cfg opt/consul-template/haproxy.cfg
 put 0644 haproxy.cfg.ctmpl opt/consul-template/haproxy.cfg.ctmpl
 put 0644 keepalived.conf.ctmpl opt/consul-template/keepalived.conf.ctmpl
 put 0644 haproxy.cfg etc/haproxy/haproxy.cfg
 put 0644 haproxy.pem etc/haproxy/haproxy.pem
 put 0644 panteras.http etc/haproxy/errors/panteras.http
-put 0755 zkStart.sh opt/zkStart.sh
 put 0644 fabio.properties opt/fabio/fabio.properties
-put 0644 logo.sh etc/profile.d/logo.sh
 put 0644 version opt/version
+# The stand-ins for the image's scripts, at the image's paths.
+own() { install -D -m 0755 "$1" "$rootfs/$2"; }
+own "$here/supervisord.sh" opt/supervisord.sh
+own "$here/consul-template.sh" opt/consul-template/consul-template.sh
+own "$here/haproxy_reload.sh" opt/consul-template/haproxy_reload.sh
+own "$here/../haproxy_configure.sh" opt/consul-template/haproxy_configure.sh
+own "$here/keepalived_reload.sh" opt/consul-template/keepalived_reload.sh
+own "$here/zkStart.sh" opt/zkStart.sh
 mkdir -p "$rootfs/opt/consul/data" "$rootfs/opt/registrator" "$rootfs/tmp/twin" "$rootfs/etc/dnsmasq.d"
 # ZooKeeper as the image's Ubuntu package (3.4) lays it out: data in
 # /var/lib/zookeeper, whose myid links to the conf's (zkStart.sh writes it),
@@ -56,11 +60,11 @@ echo 0 >"$rootfs/etc/zookeeper/conf_example/myid"
 ln -sf /etc/zookeeper/conf/myid "$rootfs/var/lib/zookeeper/myid"
 ln -sf /usr/sbin/haproxy "$rootfs/usr/sbin/haproxy_a"
 ln -sf /usr/sbin/haproxy "$rootfs/usr/sbin/haproxy_b"
-install -m 0755 "$consul_template" "$rootfs/opt/consul-template/consul-template"
+install -m 0755 "$ctmpl_render" "$rootfs/opt/consul-template/consul-template"
 
 # Stand-ins where the image has programs Debian does not package.
 install -D -m 0755 "$here/standin.py" "$rootfs/usr/local/lib/twin/standin.py"
-install -D -m 0644 "$here/../consul_double.py" "$rootfs/usr/local/lib/twin/consul_double.py"
+install -D -m 0755 "$ctmpl_render" "$rootfs/usr/local/lib/twin/ctmpl-render"
 install -D -m 0644 "$here/catalog.json" "$rootfs/usr/local/lib/twin/catalog.json"
 install -D -m 0644 "$here/supervisor_stdout.py" "$rootfs/usr/local/lib/python3/dist-packages/supervisor_stdout.py"
 site=$(ls -d "$rootfs"/usr/lib/python3/dist-packages)
