@@ -433,7 +433,9 @@ pub fn outside(config: &str) -> Vec<String> {
                         "`http-request {action}` is not an action of HAProxy 1.6"
                     ));
                 }
-                for sample in args.iter().skip(1).take(1) {
+                if action == "set-var"
+                    && let Some(sample) = args.get(1)
+                {
                     samples(sample, &mut out);
                 }
             }

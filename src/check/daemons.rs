@@ -1,0 +1,175 @@
+//! Rules of single daemons: the proxy, TLS, the supervisord console, the image, the docker client.
+
+use super::*;
+
+pub(super) fn proxies(s: &Settings, found: &mut Vec<Finding>) {
+    if s.flag("START_FABIO") && s.flag("START_CONSUL_TEMPLATE") {
+        found.push(error(
+            both(s, "START_FABIO", "START_CONSUL_TEMPLATE"),
+            "Fabio and consul-template with HAProxy both want ports 80 and 81".into(),
+            "start one of them: set START_CONSUL_TEMPLATE=false to use Fabio".into(),
+        ));
+    }
+}
+
+pub(super) fn certificate(s: &Settings, found: &mut Vec<Finding>) {
+    if !s.flag("HAPROXY_SSL") {
+        return;
+    }
+    let options = s.text("HAPROXY_CERT_OPTS");
+    let words: Vec<&str> = options.split_whitespace().collect();
+    let names_one = words.windows(2).any(|w| w[0] == "crt" && !w[1].is_empty());
+    if !names_one {
+        found.push(error(
+            both(s, "HAPROXY_SSL", "HAPROXY_CERT_OPTS"),
+            "TLS is on but the bind options name no certificate (`crt <file>`)".into(),
+            "set HAPROXY_CERT_OPTS=\"ssl crt /etc/haproxy/haproxy.pem\" (or leave it unset for that default)".into(),
+        ));
+    }
+}
+
+pub(super) fn supervisor_credentials(s: &Settings, found: &mut Vec<Finding>) {
+    let user = !s.text("SUPERVISOR_USER").is_empty();
+    let password = !s.text("SUPERVISOR_PASSWORD").is_empty();
+    if user != password {
+        let (set, unset) = if user {
+            ("SUPERVISOR_USER", "SUPERVISOR_PASSWORD")
+        } else {
+            ("SUPERVISOR_PASSWORD", "SUPERVISOR_USER")
+        };
+        found.push(error(
+            about(s, set),
+            format!("{set} is set but {unset} is not: the supervisord console needs both"),
+            format!("set {unset} too, or neither"),
+        ));
+    } else if !password {
+        found.push(warning(
+            "SUPERVISOR_USER and SUPERVISOR_PASSWORD (unset)".into(),
+            format!(
+                "the supervisord console on {}:9000 asks for no password, and it starts and stops every daemon",
+                s.text("LISTEN_IP")
+            ),
+            "set SUPERVISOR_USER and SUPERVISOR_PASSWORD".into(),
+        ));
+    }
+}
+
+/// REGISTRY is a prefix: without its `/` the image names another registry.
+pub(super) fn registry(s: &Settings, found: &mut Vec<Finding>) {
+    let registry = s.text("REGISTRY");
+    if !registry.is_empty()
+        && !registry.ends_with('/')
+        && !s.get("PANTERAS_DOCKER_IMAGE").source.is_user()
+    {
+        found.push(warning(
+            about(s, "REGISTRY"),
+            format!(
+                "a registry prefix ends with `/`; panteras added it: the image is {}",
+                s.text("PANTERAS_DOCKER_IMAGE")
+            ),
+            format!("set REGISTRY={registry}/"),
+        ));
+    }
+}
+
+/// With HOST_DOCKER, the host's docker binary is mounted; Docker makes a
+/// directory where a mounted file is missing.
+pub(super) fn docker_binary(s: &Settings, found: &mut Vec<Finding>) {
+    if !s.flag("HOST_DOCKER") {
+        return;
+    }
+    let volume = s.text("VOLUME_DOCKER");
+    let source = volume.split(':').next().unwrap_or("");
+    if !source.is_empty() && !std::path::Path::new(source).exists() {
+        found.push(error(
+            both(s, "HOST_DOCKER", "VOLUME_DOCKER"),
+            format!("{source} does not exist on this machine: Docker would make an empty directory there and mount it over the container's docker"),
+            "install the docker client at that path, set VOLUME_DOCKER to where it is, or set HOST_DOCKER=false".into(),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    #[test]
+    fn fabio_and_consul_template_exclude_each_other() {
+        let found = findings(&with(&[("START_FABIO", "true")]), "");
+        assert_eq!(
+            problems(&found, Severity::Error),
+            ["Fabio and consul-template with HAProxy both want ports 80 and 81"]
+        );
+        let found = findings(
+            &with(&[("START_FABIO", "true"), ("START_CONSUL_TEMPLATE", "false")]),
+            "",
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn tls_needs_a_certificate() {
+        let found = findings(
+            &with(&[("HAPROXY_SSL", "true"), ("HAPROXY_CERT_OPTS", "ssl")]),
+            "",
+        );
+        assert_eq!(
+            problems(&found, Severity::Error),
+            ["TLS is on but the bind options name no certificate (`crt <file>`)"]
+        );
+        let found = findings(
+            &with(&[("HAPROXY_SSL", "true"), ("HAPROXY_CERT_OPTS", " ")]),
+            "",
+        );
+        assert_eq!(problems(&found, Severity::Error).len(), 1);
+        assert!(findings(&with(&[("HAPROXY_SSL", "true")]), "").is_empty());
+    }
+
+    #[test]
+    fn supervisor_credentials_come_in_pairs_and_their_absence_is_a_warning() {
+        let found = findings(
+            &[("LISTEN_IP", "127.0.0.1"), ("SUPERVISOR_PASSWORD", "x")],
+            "",
+        );
+        assert_eq!(
+            problems(&found, Severity::Error),
+            [
+                "SUPERVISOR_PASSWORD is set but SUPERVISOR_USER is not: the supervisord console needs both"
+            ]
+        );
+        let found = findings(&[("LISTEN_IP", "127.0.0.1"), ("CONSUL_IP", "10.0.0.2")], "");
+        assert_eq!(
+            problems(&found, Severity::Warning),
+            [
+                "the supervisord console on 127.0.0.1:9000 asks for no password, and it starts and stops every daemon"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_registry_without_its_slash_gets_one_with_a_warning() {
+        let found = findings(&with(&[("REGISTRY", "registry:5000")]), "");
+        assert_eq!(
+            problems(&found, Severity::Warning),
+            [
+                "a registry prefix ends with `/`; panteras added it: the image is registry:5000/panteras/paas-in-a-box:0.3.9"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_missing_docker_binary_is_refused_only_on_this_host() {
+        let env = with(&[
+            ("HOST_DOCKER", "true"),
+            ("VOLUME_DOCKER", "/nonexistent/docker:/usr/local/bin/docker"),
+        ]);
+        let found = findings(&env, "");
+        assert_eq!(
+            problems(&found, Severity::Error),
+            [
+                "/nonexistent/docker does not exist on this machine: Docker would make an empty directory there and mount it over the container's docker"
+            ]
+        );
+    }
+}

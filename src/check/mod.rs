@@ -1,0 +1,214 @@
+//! Consistency checks across variables, run by `panteras check` and before
+//! `generate` writes anything: each finding names the variables involved,
+//! where their values came from, and a fix.
+
+mod commands;
+mod consul;
+mod daemons;
+mod ensemble;
+mod names;
+mod network;
+mod ports;
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::net::{Ipv4Addr, TcpListener, UdpSocket};
+
+use crate::layers::Layers;
+use crate::settings::Settings;
+use crate::values::{HostPort, Value};
+use crate::vars;
+
+use commands::command_lines;
+pub use commands::unsplittable;
+use consul::{consul_bootstrap, consul_client};
+use daemons::{certificate, docker_binary, proxies, registry, supervisor_credentials};
+use ensemble::{even_masters, quorum, zookeeper_id};
+use names::unknown_names;
+use network::{addresses, listen_ip};
+pub use ports::ports;
+
+/// How bad a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One problem found in a host's settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub severity: Severity,
+    /// The variables involved, with their values and sources.
+    pub subject: String,
+    pub problem: String,
+    pub fix: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}\n  fix: {}", self.subject, self.problem, self.fix)
+    }
+}
+
+/// `NAME=value (source)`, the value masked when it is a secret.
+fn about(s: &Settings, name: &str) -> String {
+    let resolved = s.get(name);
+    let value = vars::shown(name, &resolved.value.to_string());
+    format!("{name}={value} ({})", resolved.source)
+}
+
+/// `A=a (source) and B=b (source)`.
+fn both(s: &Settings, a: &str, b: &str) -> String {
+    format!("{} and {}", about(s, a), about(s, b))
+}
+
+fn hosts(s: &Settings) -> &[HostPort] {
+    match &s.get("ZOOKEEPER_HOSTS").value {
+        Value::Hosts(hosts) => hosts,
+        _ => &[],
+    }
+}
+
+fn number(s: &Settings, name: &str) -> u32 {
+    match s.get(name).value {
+        Value::Number(n) => n,
+        _ => 0,
+    }
+}
+
+/// Every consistency problem of the settings, errors first. `here` says
+/// whether they are for the machine running panteras (its addresses are
+/// then compared with LISTEN_IP).
+pub fn check(s: &Settings, layers: &Layers, here: bool) -> Vec<Finding> {
+    let mut found = Vec::new();
+    zookeeper_id(s, &mut found);
+    quorum(s, &mut found);
+    consul_bootstrap(s, &mut found);
+    proxies(s, &mut found);
+    certificate(s, &mut found);
+    supervisor_credentials(s, &mut found);
+    even_masters(s, &mut found);
+    listen_ip(s, here, &mut found);
+    addresses(s, &mut found);
+    command_lines(s, &mut found);
+    registry(s, &mut found);
+    consul_client(s, &mut found);
+    if here {
+        docker_binary(s, &mut found);
+    }
+    unknown_names(layers, &mut found);
+    found.sort_by_key(|f| f.severity);
+    found
+}
+
+fn error(subject: String, problem: String, fix: String) -> Finding {
+    Finding {
+        severity: Severity::Error,
+        subject,
+        problem,
+        fix,
+    }
+}
+
+fn warning(subject: String, problem: String, fix: String) -> Finding {
+    Finding {
+        severity: Severity::Warning,
+        subject,
+        problem,
+        fix,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    pub(crate) use super::*;
+    pub(crate) use crate::identity::Answer;
+    pub(crate) use crate::identity::tests::FakeSystem;
+
+    /// The findings for a host whose restricted/host holds `host_file`
+    /// followed by the assignments of `vars`.
+    pub(crate) fn findings(vars: &[(&str, &str)], host_file: &str) -> Vec<Finding> {
+        let mut text = host_file.to_string();
+        for (name, value) in vars {
+            text.push_str(&format!("{name}={}\n", crate::show::shell_quote(value)));
+        }
+        let system = FakeSystem {
+            hostname: Some("master-2".into()),
+            fqdn: None,
+            answer: Ok(Answer {
+                addrs: vec!["10.0.0.2".parse().unwrap()],
+                via: "/etc/hosts".into(),
+            }),
+        };
+        let layers = Layers::from_text("restricted/host", &text, None).unwrap();
+        let settings = Settings::resolve(&layers, &system).unwrap();
+        check(&settings, &layers, true)
+    }
+
+    pub(crate) const CLEAN: &[(&str, &str)] = &[
+        ("LISTEN_IP", "127.0.0.1"),
+        ("CONSUL_IP", "10.0.0.2"),
+        ("SUPERVISOR_USER", "ops"),
+        ("SUPERVISOR_PASSWORD", "secret"),
+    ];
+
+    pub(crate) fn with(
+        extra: &[(&'static str, &'static str)],
+    ) -> Vec<(&'static str, &'static str)> {
+        let mut env = CLEAN.to_vec();
+        env.extend_from_slice(extra);
+        env
+    }
+
+    pub(crate) fn problems(found: &[Finding], severity: Severity) -> Vec<String> {
+        found
+            .iter()
+            .filter(|f| f.severity == severity)
+            .map(|f| f.problem.clone())
+            .collect()
+    }
+
+    pub(crate) const THREE: (&str, &str) = (
+        "ZOOKEEPER_HOSTS",
+        "master-1:2181,master-2:2181,master-3:2181",
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::*;
+
+    #[test]
+    fn a_consistent_master_has_no_findings() {
+        let env = with(&[
+            THREE,
+            ("ZOOKEEPER_ID", "2"),
+            ("MESOS_MASTER_QUORUM", "2"),
+            ("SLAVE", "false"),
+        ]);
+        let host =
+            "CONSUL_HOSTS=\"-bootstrap-expect 3 -join=master-1 -join=master-2 -join=master-3\"\n";
+        assert_eq!(findings(&env, host), vec![]);
+    }
+
+    #[test]
+    fn passwords_are_masked_wherever_a_value_is_shown() {
+        let found = findings(
+            &[
+                ("LISTEN_IP", "127.0.0.1"),
+                ("CONSUL_IP", "10.0.0.2"),
+                ("SUPERVISOR_PASSWORD", "hunter2"),
+                ("HAPROXY_STATS_AUTH", "admin:hunter2"),
+            ],
+            "",
+        );
+        let shown = format!("{found:?}");
+        assert!(shown.contains("SUPERVISOR_PASSWORD=******** ("), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert_eq!(
+            vars::shown("HAPROXY_STATS_AUTH", "admin:hunter2"),
+            "admin:********"
+        );
+    }
+}

@@ -1,0 +1,147 @@
+//! Rules of addresses: where the daemons listen and where other hosts reach this one.
+
+use super::*;
+
+pub(super) fn listen_ip(s: &Settings, here: bool, found: &mut Vec<Finding>) {
+    let Value::Ip(ip) = s.get("LISTEN_IP").value else {
+        return;
+    };
+    if ip == Ipv4Addr::UNSPECIFIED {
+        let daemons: Vec<&str> = [
+            ("START_ZOOKEEPER", "ZooKeeper"),
+            ("START_CONSUL", "Consul"),
+            ("START_MARATHON", "Marathon"),
+            ("START_MESOS_MASTER", "the Mesos master"),
+            ("START_MESOS_SLAVE", "the Mesos agent"),
+            ("START_CHRONOS", "Chronos"),
+            ("START_CONSUL_TEMPLATE", "HAProxy"),
+            ("START_FABIO", "Fabio"),
+        ]
+        .into_iter()
+        .filter(|(start, _)| s.flag(start))
+        .map(|(_, name)| name)
+        .chain(["the supervisord console"])
+        .collect();
+        let listed = match daemons.split_last() {
+            Some((last, [])) => last.to_string(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        found.push(warning(
+            about(s, "LISTEN_IP"),
+            format!("{listed} listen on every interface"),
+            "set LISTEN_IP to the address of the cluster's network".into(),
+        ));
+    } else if here && UdpSocket::bind((ip, 0)).is_err() {
+        found.push(warning(
+            about(s, "LISTEN_IP"),
+            format!("{ip} is not an address of this machine (fine if the files are generated for another one)"),
+            "set LISTEN_IP to one of this host's addresses".into(),
+        ));
+    }
+}
+
+/// The addresses other hosts use to reach this one: HOST_IP (registered
+/// services), CONSUL_IP (advertised to Consul) and IP they derive from.
+pub(super) fn addresses(s: &Settings, found: &mut Vec<Finding>) {
+    let mut reported: Vec<Ipv4Addr> = Vec::new();
+    for name in ["IP", "HOST_IP", "CONSUL_IP"] {
+        let Value::Ip(ip) = s.get(name).value else {
+            continue;
+        };
+        if reported.contains(&ip) {
+            continue;
+        }
+        let what = if ip.is_unspecified() {
+            "the unspecified address"
+        } else if ip.is_broadcast() {
+            "the broadcast address"
+        } else if ip.is_multicast() {
+            "a multicast address"
+        } else if ip.is_loopback() {
+            reported.push(ip);
+            found.push(warning(
+                about(s, name),
+                format!(
+                    "{ip} is a loopback address: this machine alone reaches it, so no other host \
+                     of a cluster can reach this one's services or Consul there"
+                ),
+                "fine for a single box; in a cluster set IP (and LISTEN_IP) to this host's address on the cluster's network".into(),
+            ));
+            continue;
+        } else {
+            continue;
+        };
+        reported.push(ip);
+        found.push(error(
+            about(s, name),
+            format!("{ip} is {what}: no host can reach this one there"),
+            "set IP (or HOST_IP and CONSUL_IP) to this host's address on the cluster's network"
+                .into(),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    #[test]
+    fn listen_ip_everywhere_or_elsewhere_is_a_warning() {
+        let found = findings(
+            &[("SUPERVISOR_USER", "ops"), ("SUPERVISOR_PASSWORD", "x")],
+            "",
+        );
+        assert_eq!(
+            problems(&found, Severity::Warning),
+            [
+                "ZooKeeper, Consul, Marathon, the Mesos master, the Mesos agent, Chronos, HAProxy and the supervisord console listen on every interface"
+            ]
+        );
+        // 192.0.2.0/24 is reserved for documentation: no machine has it.
+        let found = findings(
+            &[
+                ("LISTEN_IP", "192.0.2.7"),
+                ("SUPERVISOR_USER", "ops"),
+                ("SUPERVISOR_PASSWORD", "x"),
+            ],
+            "",
+        );
+        assert_eq!(
+            problems(&found, Severity::Warning),
+            [
+                "192.0.2.7 is not an address of this machine (fine if the files are generated for another one)"
+            ]
+        );
+    }
+
+    #[test]
+    fn unusable_addresses_are_errors_and_loopback_a_warning() {
+        for (ip, what) in [
+            ("0.0.0.0", "the unspecified address"),
+            ("255.255.255.255", "the broadcast address"),
+            ("239.1.2.3", "a multicast address"),
+        ] {
+            let found = findings(&[("IP", ip), ("LISTEN_IP", "127.0.0.1")], "");
+            let errors = problems(&found, Severity::Error);
+            assert_eq!(
+                errors,
+                [format!("{ip} is {what}: no host can reach this one there")],
+                "{found:?}"
+            );
+        }
+        // LISTEN_IP of 127.x makes the advertised CONSUL_IP loopback.
+        let found = findings(&with(&[("CONSUL_IP", "")]), "");
+        let loopback: Vec<&Finding> = found
+            .iter()
+            .filter(|f| f.problem.contains("loopback"))
+            .collect();
+        assert_eq!(loopback.len(), 1, "{found:?}");
+        assert!(
+            loopback[0]
+                .subject
+                .starts_with("CONSUL_IP=127.0.0.1 (derived")
+        );
+    }
+}
