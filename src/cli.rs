@@ -126,6 +126,9 @@ pub struct OutputArgs {
     /// Exit 1 when any file would change; write nothing.
     #[arg(long)]
     pub check: bool,
+    /// Count warnings as errors: write nothing while any remains.
+    #[arg(long)]
+    pub strict: bool,
     /// Directory whose templates replace the built-in ones of the same name.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,

@@ -10,6 +10,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use yaml_rust2::parser::{Event, MarkedEventReceiver};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
+use crate::finding::Finding;
 use crate::identity::{Answer, System};
 use crate::layers::{Layers, Source as LayerSource};
 use crate::output;
@@ -593,14 +594,15 @@ fn host_file(host: &str, vars: &[Assigned]) -> (String, Vec<LayerSource>) {
 
 impl Host {
     /// This host's settings, as `panteras generate` resolves them on the
-    /// host from its restricted/host alone.
-    pub fn resolve(&self) -> Result<(Layers, Settings)> {
+    /// host from its restricted/host alone, with the values that could not
+    /// be used.
+    pub fn resolve(&self) -> Result<(Layers, Settings, Vec<Finding>)> {
         let shown = format!("{}/restricted/host", self.name);
         let context = || format!("host {} ({})", self.name, self.origin);
         let layers = Layers::from_text(&shown, &self.host_file, Some(&self.origins))
             .with_context(context)?;
-        let settings = Settings::resolve(&layers, &Offline).with_context(context)?;
-        Ok((layers, settings))
+        let (settings, problems) = Settings::resolve(&layers, &Offline);
+        Ok((layers, settings, problems))
     }
 
     /// Every file of this host under `<name>/`.
@@ -658,7 +660,8 @@ mod tests {
         assert!(host.host_file.contains(
             "ZOOKEEPER_HOSTS='10.0.0.1:2181'\nMESOS_MASTER_QUORUM='1'\nZOOKEEPER_ID='1'\n"
         ));
-        let (_, settings) = host.resolve().unwrap();
+        let (_, settings, problems) = host.resolve().unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
         assert!(
             settings
                 .text("CONSUL_APP_PARAMS")

@@ -83,6 +83,11 @@ pub struct Layers {
     values: HashMap<String, Raw>,
     /// Every name a file assigned, with where, in reading order.
     assigned_in_files: Vec<(String, Source)>,
+    /// Values of panteras variables from the environment that a file then
+    /// set otherwise: the name, the environment's value, and the file's.
+    shadowed: Vec<(String, Raw, Raw)>,
+    /// The machine's host name, when the layers are read on it.
+    machine_hostname: Option<String>,
 }
 
 /// The largest input file panteras reads.
@@ -141,7 +146,10 @@ impl Layers {
                 inputs.dir.display()
             );
         }
-        let mut layers = Layers::default();
+        let mut layers = Layers {
+            machine_hostname: inputs.machine_hostname.clone(),
+            ..Layers::default()
+        };
         let mut errors = Vec::new();
         for name in &inputs.env_not_utf8 {
             if vars::find(name).is_some() {
@@ -179,9 +187,23 @@ impl Layers {
         self.values.get(name)
     }
 
+    /// The host name of the machine the layers were read on, if known.
+    pub fn machine_hostname(&self) -> Option<&str> {
+        self.machine_hostname.as_deref()
+    }
+
     /// Every name a file assigned, with where, in reading order.
     pub fn assigned_in_files(&self) -> &[(String, Source)] {
         &self.assigned_in_files
+    }
+
+    /// Each panteras variable whose value in the environment a file
+    /// replaced with another, as the old script's `source` did: the name,
+    /// the environment's value and the file's.
+    pub fn shadowed(&self) -> impl Iterator<Item = (&str, &Raw, &Raw)> {
+        self.shadowed
+            .iter()
+            .map(|(name, env, file)| (name.as_str(), env, file))
     }
 
     fn set(&mut self, name: &str, value: String, source: Source) {
@@ -265,7 +287,20 @@ impl Layers {
             };
             self.assigned_in_files
                 .push((a.name.clone(), source.clone()));
-            self.set(&a.name, a.value, source);
+            let file = Raw {
+                value: a.value,
+                source,
+            };
+            if let Some(env) = self.values.get(&a.name)
+                && env.source == Source::Env
+                && !env.value.is_empty()
+                && env.value != file.value
+                && vars::find(&a.name).is_some()
+            {
+                self.shadowed
+                    .push((a.name.clone(), env.clone(), file.clone()));
+            }
+            self.values.insert(a.name, file);
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod finding;
 pub mod haproxy16;
 pub mod identity;
 pub mod inventory;
@@ -54,14 +55,15 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Generate(args) => generate(&args, &system, ui),
         Command::Cluster(args) => cluster(&args, ui),
         Command::Check(args) => check(&args, &system, ui),
-        Command::Config(args) => config(&args, &system),
+        Command::Config(args) => config(&args, &system, ui),
         Command::Completions { shell } => completions(shell),
         Command::Man => man(),
     }
 }
 
-/// Reads the layers and resolves this host's settings.
-pub fn resolve(input: &InputArgs, system: &dyn System) -> Result<(Layers, Settings)> {
+/// Reads the layers and resolves this host's settings; the findings are
+/// the values that could not be used (each an error).
+pub fn resolve(input: &InputArgs, system: &dyn System) -> Result<(Layers, Settings, Vec<Finding>)> {
     let mut env = Vec::new();
     let mut env_not_utf8 = Vec::new();
     for (name, value) in std::env::vars_os() {
@@ -80,8 +82,8 @@ pub fn resolve(input: &InputArgs, system: &dyn System) -> Result<(Layers, Settin
         machine_hostname: system.hostname(),
     };
     let layers = Layers::load(&inputs)?;
-    let settings = Settings::resolve(&layers, system)?;
-    Ok((layers, settings))
+    let (settings, problems) = Settings::resolve(&layers, system);
+    Ok((layers, settings, problems))
 }
 
 /// Prints findings on stderr (warnings only unless quiet); returns the
@@ -115,8 +117,11 @@ fn plural(n: usize, word: &str) -> String {
 /// Resolves, checks, renders, then writes (or shows) the files. Nothing is
 /// written unless every step before it succeeded.
 pub fn generate(args: &GenerateArgs, system: &dyn System, ui: Ui) -> Result<ExitCode> {
-    let (layers, settings) = resolve(&args.input, system)?;
-    let (errors, _) = report(&check::check(&settings, &layers, true), ui);
+    let (layers, settings, mut findings) = resolve(&args.input, system)?;
+    findings.extend(check::check(&settings, &layers, true));
+    strictly(&mut findings, args.output.strict);
+    check::explain_typos(&mut findings, &layers);
+    let (errors, _) = report(&findings, ui);
     if errors > 0 {
         bail!("{} above; nothing was written", plural(errors, "error"));
     }
@@ -124,6 +129,16 @@ pub fn generate(args: &GenerateArgs, system: &dyn System, ui: Ui) -> Result<Exit
     files.push(output::env_file(Path::new("")));
     let out = args.out.as_ref().unwrap_or(&args.input.dir);
     write_out(out, &files, &args.output, ui)
+}
+
+/// With `--strict`, every warning counts as an error (and is shown even
+/// with `--quiet`).
+fn strictly(findings: &mut [Finding], strict: bool) {
+    if strict {
+        for finding in findings {
+            finding.severity = Severity::Error;
+        }
+    }
 }
 
 /// Writes (or shows, diffs, checks) rendered files under `out`.
@@ -160,8 +175,9 @@ pub fn cluster(args: &ClusterArgs, ui: Ui) -> Result<ExitCode> {
     let mut errors = Vec::new();
     let mut warnings: Vec<(Finding, Vec<&str>)> = Vec::new();
     for host in inventory.hosts() {
-        let (layers, settings) = host.resolve()?;
-        for finding in check::check(&settings, &layers, false) {
+        let (layers, settings, mut findings) = host.resolve()?;
+        findings.extend(check::check(&settings, &layers, false));
+        for finding in findings {
             if finding.severity == Severity::Error {
                 let subject = format!("host {} ({}): {}", host.name, host.origin, finding.subject);
                 errors.push(Finding { subject, ..finding });
@@ -191,7 +207,8 @@ pub fn cluster(args: &ClusterArgs, ui: Ui) -> Result<ExitCode> {
             ..finding
         }
     });
-    let all: Vec<Finding> = errors.into_iter().chain(warnings).collect();
+    let mut all: Vec<Finding> = errors.into_iter().chain(warnings).collect();
+    strictly(&mut all, args.output.strict);
     let (error_count, _) = report(&all, ui);
     if error_count > 0 {
         bail!(
@@ -204,12 +221,13 @@ pub fn cluster(args: &ClusterArgs, ui: Ui) -> Result<ExitCode> {
 
 /// Reports every problem of this host's settings.
 pub fn check(args: &CheckArgs, system: &dyn System, ui: Ui) -> Result<ExitCode> {
-    let (layers, settings) = resolve(&args.input, system)?;
-    let mut findings = check::check(&settings, &layers, true);
+    let (layers, settings, mut findings) = resolve(&args.input, system)?;
+    findings.extend(check::check(&settings, &layers, true));
     if args.ports {
         findings.extend(check::ports(&settings));
-        findings.sort_by_key(|f| f.severity);
     }
+    findings.sort_by_key(|f| f.severity);
+    check::explain_typos(&mut findings, &layers);
     let (errors, warnings) = report(&findings, ui);
     if !ui.quiet {
         writeln!(
@@ -228,8 +246,12 @@ pub fn check(args: &CheckArgs, system: &dyn System, ui: Ui) -> Result<ExitCode> 
 }
 
 /// Prints every variable with its value and source.
-pub fn config(args: &ConfigArgs, system: &dyn System) -> Result<ExitCode> {
-    let (_, settings) = resolve(&args.input, system)?;
+pub fn config(args: &ConfigArgs, system: &dyn System, ui: Ui) -> Result<ExitCode> {
+    let (_, settings, problems) = resolve(&args.input, system)?;
+    let (errors, _) = report(&problems, Ui { quiet: true, ..ui });
+    if errors > 0 {
+        bail!("{} above", plural(errors, "error"));
+    }
     let text = show::format(&settings, args.format, args.show_secrets)?;
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)

@@ -1,8 +1,11 @@
 //! Typed settings of one host: every variable of the table resolved from
-//! the layers, the machine or its default, checked, with its source.
+//! the layers, the machine or its default, checked, with its source. A value
+//! that cannot be used is reported and left out, and so is every value
+//! derived from it, so the other values can still be checked.
 
-use anyhow::{Result, anyhow};
+use std::cell::Cell;
 
+use crate::finding::Finding;
 use crate::identity::{self, System};
 use crate::layers::{Layers, Source};
 use crate::scope::Lookup;
@@ -20,11 +23,17 @@ pub struct Resolved {
 #[derive(Clone, Debug)]
 pub struct Settings {
     values: Vec<Resolved>,
+    /// Whether each value could be used: false for a refused value and for
+    /// every value derived from one.
+    valid: Vec<bool>,
 }
 
-/// The variables resolved so far, as derivations see them.
+/// The variables resolved so far, as derivations see them; it remembers
+/// whether a derivation read a value that could not be used.
 pub struct Scope<'a> {
     done: &'a [Resolved],
+    valid: &'a [bool],
+    tainted: Cell<bool>,
 }
 
 fn lookup<'a>(done: &'a [Resolved], name: &str) -> &'a Resolved {
@@ -33,87 +42,117 @@ fn lookup<'a>(done: &'a [Resolved], name: &str) -> &'a Resolved {
         .unwrap_or_else(|| panic!("{name} is read before it is resolved"))
 }
 
+impl Scope<'_> {
+    fn read(&self, name: &str) -> &Resolved {
+        if vars::index(name).is_some_and(|i| !self.valid.get(i).copied().unwrap_or(true)) {
+            self.tainted.set(true);
+        }
+        lookup(self.done, name)
+    }
+}
+
 impl Lookup for Scope<'_> {
     fn text(&self, name: &str) -> String {
-        lookup(self.done, name).value.to_string()
+        self.read(name).value.to_string()
     }
 
     fn flag(&self, name: &str) -> bool {
-        lookup(self.done, name).value == Value::Bool(true)
+        self.read(name).value == Value::Bool(true)
     }
 
     fn is_set_by_user(&self, name: &str) -> bool {
-        lookup(self.done, name).source.is_user()
+        self.read(name).source.is_user()
     }
+}
+
+/// What the layers, a default or the machine gave a variable, before it
+/// is typed; or why the machine could not give it.
+enum Given {
+    Text(String, Source),
+    Missing(Finding),
 }
 
 impl Settings {
     /// Resolves every variable in table order: the layers' value when it is
-    /// not empty (the shell's `${VAR:-default}`), else the default.
-    pub fn resolve(layers: &Layers, system: &dyn System) -> Result<Settings> {
+    /// not empty (the shell's `${VAR:-default}`), else the default. Every
+    /// value that cannot be used is an error finding; it and what derives
+    /// from it are empty and marked, and the rest resolve as usual.
+    pub fn resolve(layers: &Layers, system: &dyn System) -> (Settings, Vec<Finding>) {
         let mut done: Vec<Resolved> = Vec::with_capacity(VARS.len());
-        // Every problem is collected, so one run reports them all; a value
-        // derived from a refused one is left empty rather than reported again.
-        let mut problems: Vec<String> = Vec::new();
+        let mut valid: Vec<bool> = Vec::with_capacity(VARS.len());
+        let mut problems: Vec<Finding> = Vec::new();
         for var in VARS {
-            let scope = Scope { done: &done };
-            let (text, source) = match machine_override(var.name, &scope) {
-                Some(pair) => pair,
+            let scope = Scope {
+                done: &done,
+                valid: &valid,
+                tainted: Cell::new(false),
+            };
+            let given = match machine_override(var.name, &scope) {
+                Some((text, source)) => Given::Text(text, source),
                 None => match layers.get(var.name).filter(|raw| !raw.value.is_empty()) {
-                    Some(raw) => (raw.value.clone(), raw.source.clone()),
+                    Some(raw) => Given::Text(raw.value.clone(), raw.source.clone()),
                     None => match var.default {
-                        DefaultRule::Value(text) => (text.to_string(), Source::Default),
+                        DefaultRule::Value(text) => Given::Text(text.to_string(), Source::Default),
                         DefaultRule::Derived(from, derive) => {
-                            (derive(&scope), Source::Derived(from.to_string()))
+                            Given::Text(derive(&scope), Source::Derived(from.to_string()))
                         }
-                        DefaultRule::Machine(_) => {
-                            match machine_default(var.name, &scope, system) {
-                                Ok(pair) => pair,
-                                Err(problem) => {
-                                    problems.push(problem);
-                                    (String::new(), Source::Default)
-                                }
-                            }
+                        DefaultRule::Branch(_, derive) => {
+                            let (text, branch) = derive(&scope);
+                            Given::Text(text, Source::Derived(branch))
                         }
-                        DefaultRule::Unset => (String::new(), Source::Default),
+                        DefaultRule::Machine(_) => machine_default(var.name, &scope, system),
+                        DefaultRule::Unset => Given::Text(String::new(), Source::Default),
                     },
                 },
             };
-            let value = if text.is_empty() {
-                Value::Empty
-            } else {
-                match var.kind.parse(&text) {
-                    Ok(value) => value,
+            let tainted = scope.tainted.get();
+            let (value, source, usable) = match given {
+                Given::Missing(finding) => {
+                    if !tainted {
+                        problems.push(finding);
+                    }
+                    (Value::Empty, Source::Default, false)
+                }
+                Given::Text(text, source) if text.is_empty() => (Value::Empty, source, !tainted),
+                Given::Text(text, source) => match var.kind.parse(&text) {
+                    Ok(value) => (value, source, !tainted),
                     Err(accepted) => {
-                        let consequence =
-                            matches!(source, Source::Derived(_)) && !problems.is_empty();
-                        if !consequence {
+                        // A value derived from a refused one is its consequence.
+                        if !tainted {
                             let shown = vars::shown(var.name, &text);
-                            problems.push(format!(
-                                "{}={shown:?} ({source}) is not valid: {accepted}",
-                                var.name
+                            problems.push(Finding::error(
+                                format!("{}={shown:?} ({source})", var.name),
+                                format!("is not valid: {accepted}"),
+                                format!("set {} to {}", var.name, var.kind.accepted()),
                             ));
                         }
-                        Value::Empty
+                        (Value::Empty, source, false)
                     }
-                }
+                },
             };
             done.push(Resolved { value, source });
+            valid.push(usable);
         }
-        match problems.as_slice() {
-            [] => Ok(Settings { values: done }),
-            [one] => Err(anyhow!("{one}")),
-            many => Err(anyhow!(
-                "{} values are not valid:\n  {}",
-                many.len(),
-                many.join("\n  ")
-            )),
-        }
+        (
+            Settings {
+                values: done,
+                valid,
+            },
+            problems,
+        )
     }
 
     /// A variable's value and source.
     pub fn get(&self, name: &str) -> &Resolved {
         lookup(&self.values, name)
+    }
+
+    /// Whether every one of `names` holds a value that could be used (not
+    /// refused, and not derived from a refused one).
+    pub fn all_valid(&self, names: &[&str]) -> bool {
+        names
+            .iter()
+            .all(|n| vars::index(n).is_some_and(|i| self.valid[i]))
     }
 
     /// The value as text.
@@ -141,23 +180,38 @@ fn machine_override(name: &str, scope: &Scope) -> Option<(String, Source)> {
     (!machine.is_empty()).then(|| (machine, Source::Derived("DOCKER_MACHINE_NAME".into())))
 }
 
-fn machine_default(
-    name: &str,
-    scope: &Scope,
-    system: &dyn System,
-) -> Result<(String, Source), String> {
+fn machine_default(name: &str, scope: &Scope, system: &dyn System) -> Given {
     match name {
-        "HOSTNAME" => system
-            .hostname()
-            .map(|h| (h, Source::Machine("the machine's host name".into())))
-            .ok_or_else(|| "HOSTNAME is not set and the machine's host name cannot be read; set HOSTNAME in restricted/host".into()),
-        "FQDN" => Ok(match system.fqdn() {
-            Some(fqdn) => (fqdn, Source::Machine("the machine's fully qualified name".into())),
-            None => (scope.text("HOSTNAME"), Source::Derived("HOSTNAME".into())),
-        }),
-        "IP" => identity::find_ip(&scope.text("HOSTNAME"), &scope.text("DOCKER_HOST"), system)
-            .map(|(ip, source)| (ip.to_string(), source)),
-        other => Err(format!("{other} has no machine default")),
+        "HOSTNAME" => match system.hostname() {
+            Some(h) => Given::Text(h, Source::Machine("the machine's host name".into())),
+            None => Given::Missing(Finding::error(
+                "HOSTNAME (unset)".into(),
+                "the machine's host name cannot be read".into(),
+                "set HOSTNAME in restricted/host".into(),
+            )),
+        },
+        "FQDN" => match system.fqdn() {
+            Some(fqdn) => Given::Text(
+                fqdn,
+                Source::Machine("the machine's fully qualified name".into()),
+            ),
+            None => Given::Text(scope.text("HOSTNAME"), Source::Derived("HOSTNAME".into())),
+        },
+        "IP" => {
+            match identity::find_ip(&scope.text("HOSTNAME"), &scope.text("DOCKER_HOST"), system) {
+                Ok((ip, source)) => Given::Text(ip.to_string(), source),
+                Err(problem) => Given::Missing(Finding::error(
+                    "IP (unset)".into(),
+                    problem,
+                    identity::IP_ADVICE.into(),
+                )),
+            }
+        }
+        other => Given::Missing(Finding::error(
+            format!("{other} (unset)"),
+            "has no machine default".into(),
+            format!("set {other}"),
+        )),
     }
 }
 
@@ -179,7 +233,8 @@ mod tests {
         }
     }
 
-    fn settings(env: &[(&str, &str)]) -> Result<Settings> {
+    /// The settings, or every value problem, one a line.
+    fn settings(env: &[(&str, &str)]) -> Result<Settings, String> {
         let tmp = tempfile::tempdir().unwrap();
         let inputs = Inputs {
             env: env
@@ -192,7 +247,14 @@ mod tests {
             flags: Flags::default(),
             machine_hostname: Some("box".into()),
         };
-        Settings::resolve(&Layers::load(&inputs)?, &machine())
+        let layers = Layers::load(&inputs).map_err(|e| e.to_string())?;
+        let (settings, problems) = Settings::resolve(&layers, &machine());
+        if problems.is_empty() {
+            Ok(settings)
+        } else {
+            let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            Err(lines.join("\n"))
+        }
     }
 
     fn shown(s: &Settings, name: &str) -> String {
@@ -214,7 +276,7 @@ mod tests {
         assert_eq!(shown(&s, "IP"), "10.0.0.5 (lookup: box in /etc/hosts)");
         assert_eq!(
             shown(&s, "CONSUL_IP"),
-            "10.0.0.5 (derived from LISTEN_IP when set, else IP)"
+            "10.0.0.5 (derived from IP (LISTEN_IP is not set))"
         );
         assert_eq!(shown(&s, "LISTEN_IP"), "0.0.0.0 (default)");
         assert_eq!(
@@ -230,7 +292,7 @@ mod tests {
         let s = settings(&[("CONSUL_MODE", ""), ("DNSMASQ_ADDRESS", " ")]).unwrap();
         assert_eq!(
             shown(&s, "CONSUL_MODE"),
-            "-server (derived from blank (client) when MASTER=false, else `-server`)"
+            "-server (derived from MASTER=true: a server)"
         );
         assert_eq!(shown(&s, "DNSMASQ_ADDRESS"), " (env)");
         assert_eq!(s.get("DNSMASQ_ADDRESS").value, Value::Empty);
@@ -280,9 +342,8 @@ mod tests {
             ("HOSTNAME", "bad_name"),
             ("SLAVE", "yes"),
         ])
-        .unwrap_err()
-        .to_string();
-        assert!(err.starts_with("3 values are not valid:\n"), "{err}");
+        .unwrap_err();
+        assert_eq!(err.matches("fix: ").count(), 3, "{err}");
         assert!(err.contains("HOSTNAME=\"bad_name\""), "{err}");
         assert!(err.contains("SLAVE=\"yes\""), "{err}");
         assert!(err.contains("MESOS_MASTER_QUORUM=\"two\""), "{err}");
@@ -290,13 +351,52 @@ mod tests {
     }
 
     #[test]
+    fn values_derived_from_a_refused_one_are_left_out_and_the_rest_resolve() {
+        let tmp = tempfile::tempdir().unwrap();
+        let inputs = Inputs {
+            env: vec![("MESOS_MASTER_QUORUM".into(), "two".into())],
+            env_not_utf8: vec![],
+            defaults_file: tmp.path().join("none"),
+            dir: tmp.path().to_path_buf(),
+            flags: Flags::default(),
+            machine_hostname: Some("box".into()),
+        };
+        let layers = Layers::load(&inputs).unwrap();
+        let unresolvable = FakeSystem {
+            hostname: Some("box".into()),
+            fqdn: None,
+            answer: Err("DNS gave no answer".into()),
+        };
+        let (s, problems) = Settings::resolve(&layers, &unresolvable);
+        let shown: Vec<String> = problems.iter().map(|p| p.subject.clone()).collect();
+        assert_eq!(shown, ["IP (unset)", "MESOS_MASTER_QUORUM=\"two\" (env)"]);
+        assert!(!s.all_valid(&["IP"]) && !s.all_valid(&["HOST_IP", "CONSUL_IP"]));
+        assert!(!s.all_valid(&["REGISTRATOR_APP_PARAMS"]), "derived from IP");
+        assert!(s.all_valid(&["ZOOKEEPER_HOSTS", "HOSTNAME", "CONSUL_DC"]));
+        assert_eq!(s.text("ZOOKEEPER_HOSTS"), "box:2181");
+    }
+
+    #[test]
     fn errors_name_the_variable_value_source_and_what_is_accepted() {
-        let err = settings(&[("MESOS_MASTER_QUORUM", "two")])
-            .unwrap_err()
-            .to_string();
+        let err = settings(&[("MESOS_MASTER_QUORUM", "two")]).unwrap_err();
         assert_eq!(
             err,
-            "MESOS_MASTER_QUORUM=\"two\" (env) is not valid: expected a whole number from 1 up"
+            "MESOS_MASTER_QUORUM=\"two\" (env): is not valid: expected a whole number from 1 up\n  \
+             fix: set MESOS_MASTER_QUORUM to a whole number from 1 up"
+        );
+    }
+
+    #[test]
+    fn config_sources_name_the_branch_taken() {
+        let slave = settings(&[("MASTER", "false"), ("IP", "10.0.0.1")]).unwrap();
+        assert_eq!(
+            shown(&slave, "CONSUL_MODE"),
+            " (derived from MASTER=false: a client)"
+        );
+        let master = settings(&[("IP", "10.0.0.1"), ("LISTEN_IP", "10.0.0.2")]).unwrap();
+        assert_eq!(
+            shown(&master, "CONSUL_IP"),
+            "10.0.0.2 (derived from LISTEN_IP, which is set)"
         );
     }
 }

@@ -34,6 +34,10 @@ pub enum DefaultRule {
     Value(&'static str),
     /// Computed from variables above it; the text documents the rule.
     Derived(&'static str, fn(&dyn Lookup) -> String),
+    /// Computed from variables above it by a rule with branches; the text
+    /// documents the rule, the function gives the value and the branch
+    /// taken (`MASTER=false: a client`), which `config` shows.
+    Branch(&'static str, fn(&dyn Lookup) -> (String, String)),
     /// Found on the machine (host name, address lookup); the text documents it.
     Machine(&'static str),
     /// No value at all.
@@ -65,7 +69,7 @@ const fn var(
     }
 }
 
-use DefaultRule::{Derived, Machine, Unset, Value};
+use DefaultRule::{Branch, Derived, Machine, Unset, Value};
 use Kind::*;
 use Roles::{All, Master, Slave};
 
@@ -85,7 +89,7 @@ pub static VARS: &[Var] = &[
     // Image and container.
     var("REGISTRY", Registry, Value(""), All, "Registry prefix of the image, e.g. `registry:5000/`."),
     var("PANTERAS_IMAGE_TAG", ImageTag, Value("0.3.9"), All, "Tag of the paas-in-a-box image."),
-    var("PANTERAS_DOCKER_IMAGE", Image, Derived("`${REGISTRY}panteras/paas-in-a-box:${PANTERAS_IMAGE_TAG}` (with a `/` after a REGISTRY that lacks it)", |s| image(&s.text("REGISTRY"), &s.text("PANTERAS_IMAGE_TAG"))), All, "The whole image reference."),
+    var("PANTERAS_DOCKER_IMAGE", Image, Branch("`${REGISTRY}panteras/paas-in-a-box:${PANTERAS_IMAGE_TAG}` (with a `/` after a REGISTRY that lacks it)", |s| image(&s.text("REGISTRY"), &s.text("PANTERAS_IMAGE_TAG"))), All, "The whole image reference."),
     var("PANTERAS_RESTART", Restart, Value("no"), All, "Compose restart policy of the container."),
     var("SHARED", VolumeSuffix, Value(""), Slave, "Appended to the `/tmp/mesos` volume, e.g. `:shared`."),
     var("HOST_DOCKER", Bool, Value("false"), Slave, "Mount the host's docker binary (VOLUME_DOCKER) into the container."),
@@ -105,10 +109,10 @@ pub static VARS: &[Var] = &[
     // Addresses.
     var("HOST_IP", Ipv4, Derived("IP", |s| s.text("IP")), All, "Address Registrator registers services under."),
     var("LISTEN_IP", Ipv4, Value("0.0.0.0"), All, "Address the daemons listen on."),
-    var("CONSUL_IP", Ipv4, Derived("LISTEN_IP when set, else IP", |s| if s.is_set_by_user("LISTEN_IP") { s.text("LISTEN_IP") } else { s.text("IP") }), All, "Address Consul advertises and the other daemons talk to."),
+    var("CONSUL_IP", Ipv4, Branch("LISTEN_IP when set, else IP", |s| if s.is_set_by_user("LISTEN_IP") { (s.text("LISTEN_IP"), "LISTEN_IP, which is set".into()) } else { (s.text("IP"), "IP (LISTEN_IP is not set)".into()) }), All, "Address Consul advertises and the other daemons talk to."),
     // HAProxy.
     var("HAPROXY_SSL", Bool, Value("false"), Slave, "Terminate TLS in HAProxy."),
-    var("HAPROXY_CERT_OPTS", ProxyOptions, Derived("`ssl crt /etc/haproxy/haproxy.pem` when HAPROXY_SSL=true, else empty", |s| if s.flag("HAPROXY_SSL") { "ssl crt /etc/haproxy/haproxy.pem".into() } else { String::new() }), Slave, "Certificate options of HAProxy's bind line."),
+    var("HAPROXY_CERT_OPTS", ProxyOptions, Branch("`ssl crt /etc/haproxy/haproxy.pem` when HAPROXY_SSL=true, else empty", |s| if s.flag("HAPROXY_SSL") { ("ssl crt /etc/haproxy/haproxy.pem".into(), "HAPROXY_SSL=true: the image's certificate".into()) } else { (String::new(), "HAPROXY_SSL=false: none".into()) }), Slave, "Certificate options of HAProxy's bind line."),
     var("HAPROXY_ADD_DOMAIN", DomainSuffix, Value(""), Slave, "Extra domain suffix for HAProxy virtual hosts, e.g. `.apps.example.com`."),
     var("HAPROXY_MAXCONN", Positive, Value("16384"), Slave, "HAProxy's global maxconn."),
     var("HAPROXY_DEFAULT_WEIGHT", Weight, Unset, Slave, "Weight of the servers without a `haproxy_weight` tag (HAProxy's default, 1, when unset); 100 lets a `haproxy_weight=1` canary get about 1%."),
@@ -116,7 +120,7 @@ pub static VARS: &[Var] = &[
     // Consul.
     var("CONSUL_DC", Domain, Value("UNKNOWN"), All, "Consul datacenter."),
     var("CONSUL_DOMAIN", Domain, Value("consul"), All, "Consul DNS domain."),
-    var("CONSUL_MODE", Text, Derived("blank (client) when MASTER=false, else `-server`", |s| if s.flag("MASTER") { "-server".into() } else { String::new() }), All, "`-server`, or blank for a Consul client."),
+    var("CONSUL_MODE", Text, Branch("blank (client) when MASTER=false, else `-server`", |s| if s.flag("MASTER") { ("-server".into(), "MASTER=true: a server".into()) } else { (String::new(), "MASTER=false: a client".into()) }), All, "`-server`, or blank for a Consul client."),
     var("CONSUL_BOOTSTRAP", Text, Value("-bootstrap-expect 1"), Master, "Consul bootstrap option."),
     var("CONSUL_HOSTS", Text, Derived("CONSUL_BOOTSTRAP", |s| s.text("CONSUL_BOOTSTRAP")), All, "Consul join options, e.g. `-join=master-1 -join=master-2`."),
     // Mesos, ZooKeeper and the JVMs.
@@ -130,12 +134,12 @@ pub static VARS: &[Var] = &[
     var("ZOOKEEPER_JAVA_OPTS", Text, Value("-Xmx512m"), Master, "JVM options of ZooKeeper (JVMFLAGS)."),
     var("CHRONOS_JAVA_OPTS", Text, Value("-Xmx512m"), Master, "JVM options of Chronos (JAVA_OPTS)."),
     // dnsmasq and keepalived.
-    var("DNSMASQ_ADDRESS", Text, Derived("blank when SLAVE=false, else `--address=/${CONSUL_DOMAIN}/${CONSUL_IP}`", |s| if s.flag("SLAVE") { format!("--address=/{}/{}", s.text("CONSUL_DOMAIN"), s.text("CONSUL_IP")) } else { String::new() }), All, "dnsmasq address option."),
-    var("DNSMASQ_BIND_INTERFACES", Text, Derived("`--bind-interfaces --listen-address=${LISTEN_IP}` unless LISTEN_IP is 0.0.0.0", |s| if s.text("LISTEN_IP") == "0.0.0.0" { String::new() } else { format!("--bind-interfaces --listen-address={}", s.text("LISTEN_IP")) }), All, "dnsmasq interface options."),
+    var("DNSMASQ_ADDRESS", Text, Branch("blank when SLAVE=false, else `--address=/${CONSUL_DOMAIN}/${CONSUL_IP}`", |s| if s.flag("SLAVE") { (format!("--address=/{}/{}", s.text("CONSUL_DOMAIN"), s.text("CONSUL_IP")), "SLAVE=true, CONSUL_DOMAIN and CONSUL_IP".into()) } else { (String::new(), "SLAVE=false: none".into()) }), All, "dnsmasq address option."),
+    var("DNSMASQ_BIND_INTERFACES", Text, Branch("`--bind-interfaces --listen-address=${LISTEN_IP}` unless LISTEN_IP is 0.0.0.0", |s| if s.text("LISTEN_IP") == "0.0.0.0" { (String::new(), "LISTEN_IP=0.0.0.0: every interface".into()) } else { (format!("--bind-interfaces --listen-address={}", s.text("LISTEN_IP")), format!("LISTEN_IP={}", s.text("LISTEN_IP"))) }), All, "dnsmasq interface options."),
     var("KEEPALIVED_VIP", OptionalIpv4, Unset, Slave, "Virtual IP that keepalived holds for HAProxy."),
     var("KEEPALIVED_INTERFACE", Interface, Value("eth0"), Slave, "Interface keepalived puts the VIP on."),
     var("KEEPALIVED_ROUTER_ID", RouterId, Value("111"), Slave, "VRRP virtual_router_id, the same on every slave of one VIP."),
-    var("KEEPALIVED_CONSUL_TEMPLATE", Text, Derived("the keepalived template option when consul-template starts and KEEPALIVED_VIP is set", |s| if s.flag("START_CONSUL_TEMPLATE") && !s.text("KEEPALIVED_VIP").is_empty() { "-template=./keepalived.conf.ctmpl:/etc/keepalived/keepalived.conf:./keepalived_reload.sh".into() } else { String::new() }), Slave, "consul-template option that renders keepalived.conf."),
+    var("KEEPALIVED_CONSUL_TEMPLATE", Text, Branch("the keepalived template option when consul-template starts and KEEPALIVED_VIP is set", keepalived_template), Slave, "consul-template option that renders keepalived.conf."),
     // supervisord.
     var("SUPERVISOR_USER", User, Unset, All, "User the supervisord web console (port 9000) asks for; set with SUPERVISOR_PASSWORD."),
     var("SUPERVISOR_PASSWORD", Password, Unset, All, "Password of the supervisord web console."),
@@ -173,13 +177,33 @@ pub fn find(name: &str) -> Option<&'static Var> {
 /// The position of a known variable in the table.
 /// The whole image reference of a registry prefix and a tag; a prefix
 /// without its final `/` gets one (`panteras check` says so).
-fn image(registry: &str, tag: &str) -> String {
-    let slash = if registry.is_empty() || registry.ends_with('/') {
-        ""
+fn image(registry: &str, tag: &str) -> (String, String) {
+    if registry.is_empty() || registry.ends_with('/') {
+        (
+            format!("{registry}panteras/paas-in-a-box:{tag}"),
+            "REGISTRY and PANTERAS_IMAGE_TAG".into(),
+        )
     } else {
-        "/"
-    };
-    format!("{registry}{slash}panteras/paas-in-a-box:{tag}")
+        (
+            format!("{registry}/panteras/paas-in-a-box:{tag}"),
+            "REGISTRY with a `/` added, and PANTERAS_IMAGE_TAG".into(),
+        )
+    }
+}
+
+/// The consul-template option that renders keepalived.conf, and why it is
+/// there or not.
+fn keepalived_template(s: &dyn Lookup) -> (String, String) {
+    if !s.flag("START_CONSUL_TEMPLATE") {
+        (String::new(), "START_CONSUL_TEMPLATE=false: none".into())
+    } else if s.text("KEEPALIVED_VIP").is_empty() {
+        (String::new(), "no KEEPALIVED_VIP: none".into())
+    } else {
+        (
+            "-template=./keepalived.conf.ctmpl:/etc/keepalived/keepalived.conf:./keepalived_reload.sh".into(),
+            "START_CONSUL_TEMPLATE=true and KEEPALIVED_VIP".into(),
+        )
+    }
 }
 
 /// `<DAEMON>_APP_PARAMS` of a daemon of [`crate::params::DAEMONS`].
@@ -238,7 +262,7 @@ pub fn markdown_table() -> String {
         let default = match v.default {
             Value("") => "empty".to_string(),
             Value(text) => format!("`{text}`"),
-            Derived(doc, _) | Machine(doc) => doc.to_string(),
+            Derived(doc, _) | Branch(doc, _) | Machine(doc) => doc.to_string(),
             Unset => "unset".to_string(),
         };
         out.push_str(&format!(

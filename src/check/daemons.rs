@@ -46,8 +46,12 @@ pub(super) fn supervisor_credentials(s: &Settings, found: &mut Vec<Finding>) {
         found.push(warning(
             "SUPERVISOR_USER and SUPERVISOR_PASSWORD (unset)".into(),
             format!(
-                "the supervisord console on {}:9000 asks for no password, and it starts and stops every daemon",
-                s.text("LISTEN_IP")
+                "the supervisord console on {}9000 asks for no password, and it starts and stops every daemon",
+                if s.all_valid(&["LISTEN_IP"]) {
+                    format!("{}:", s.text("LISTEN_IP"))
+                } else {
+                    "port ".into()
+                }
             ),
             "set SUPERVISOR_USER and SUPERVISOR_PASSWORD".into(),
         ));

@@ -5,6 +5,7 @@ use super::*;
 /// The position (1-based) of this host in ZOOKEEPER_HOSTS, if it is there.
 pub(super) fn own_position(s: &Settings) -> Option<usize> {
     let names = ["HOSTNAME", "FQDN", "IP", "LISTEN_IP"].map(|n| s.text(n).to_ascii_lowercase());
+    let names = names.map(|n| if n.is_empty() { "\0".to_string() } else { n });
     hosts(s)
         .iter()
         .position(|h| names.contains(&h.host.to_ascii_lowercase()))
@@ -41,7 +42,8 @@ pub(super) fn zookeeper_id(s: &Settings, found: &mut Vec<Finding>) {
             format!("this host is entry {p} of ZOOKEEPER_HOSTS, not entry {id}"),
             fix,
         ));
-    } else if id != 0 && position.is_none() {
+    } else if id != 0 && position.is_none() && s.all_valid(&["HOSTNAME", "FQDN", "IP", "LISTEN_IP"])
+    {
         found.push(warning(
             format!("{subject}, {}", about(s, "HOSTNAME")),
             format!(

@@ -11,7 +11,6 @@ mod network;
 mod ports;
 
 use std::collections::BTreeSet;
-use std::fmt;
 use std::net::{Ipv4Addr, TcpListener, UdpSocket};
 
 use crate::layers::Layers;
@@ -19,37 +18,16 @@ use crate::settings::Settings;
 use crate::values::{HostPort, Value};
 use crate::vars;
 
+pub use crate::finding::{Finding, Severity};
 use commands::command_lines;
 pub use commands::unsplittable;
 use consul::{consul_bootstrap, consul_client};
 use daemons::{certificate, docker_binary, proxies, registry, supervisor_credentials};
 use ensemble::{even_masters, quorum, zookeeper_id};
-use names::unknown_names;
-use network::{addresses, listen_ip};
+pub use names::explain_typos;
+use names::{shadowed, unknown_names};
+use network::{addresses, another_host, listen_ip};
 pub use ports::ports;
-
-/// How bad a finding is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    Error,
-    Warning,
-}
-
-/// One problem found in a host's settings.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Finding {
-    pub severity: Severity,
-    /// The variables involved, with their values and sources.
-    pub subject: String,
-    pub problem: String,
-    pub fix: String,
-}
-
-impl fmt::Display for Finding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}\n  fix: {}", self.subject, self.problem, self.fix)
-    }
-}
 
 /// `NAME=value (source)`, the value masked when it is a secret.
 fn about(s: &Settings, name: &str) -> String {
@@ -81,43 +59,76 @@ fn number(s: &Settings, name: &str) -> u32 {
 /// whether they are for the machine running panteras (its addresses are
 /// then compared with LISTEN_IP).
 pub fn check(s: &Settings, layers: &Layers, here: bool) -> Vec<Finding> {
+    type Rule = fn(&Settings, &mut Vec<Finding>);
+    // Each rule with the values it stands on: a rule is left out when one
+    // of them could not be used (it is reported already, and the rule
+    // would only report its consequences).
+    let rules: [(&[&str], Rule); 12] = [
+        (
+            &["START_ZOOKEEPER", "ZOOKEEPER_ID", "ZOOKEEPER_HOSTS"],
+            zookeeper_id,
+        ),
+        (
+            &[
+                "START_MESOS_MASTER",
+                "MESOS_MASTER_QUORUM",
+                "ZOOKEEPER_HOSTS",
+            ],
+            quorum,
+        ),
+        (&["START_CONSUL", "CONSUL_APP_PARAMS"], consul_bootstrap),
+        (&["START_FABIO", "START_CONSUL_TEMPLATE"], proxies),
+        (&["HAPROXY_SSL", "HAPROXY_CERT_OPTS"], certificate),
+        (
+            &["SUPERVISOR_USER", "SUPERVISOR_PASSWORD"],
+            supervisor_credentials,
+        ),
+        (&["START_ZOOKEEPER", "ZOOKEEPER_HOSTS"], even_masters),
+        (
+            &["LISTEN_IP"],
+            if here {
+                listen_ip_here
+            } else {
+                listen_ip_elsewhere
+            },
+        ),
+        (&[], addresses),
+        (&[], command_lines),
+        (&["REGISTRY", "PANTERAS_DOCKER_IMAGE"], registry),
+        (&["START_CONSUL", "CONSUL_APP_PARAMS"], consul_client),
+    ];
     let mut found = Vec::new();
-    zookeeper_id(s, &mut found);
-    quorum(s, &mut found);
-    consul_bootstrap(s, &mut found);
-    proxies(s, &mut found);
-    certificate(s, &mut found);
-    supervisor_credentials(s, &mut found);
-    even_masters(s, &mut found);
-    listen_ip(s, here, &mut found);
-    addresses(s, &mut found);
-    command_lines(s, &mut found);
-    registry(s, &mut found);
-    consul_client(s, &mut found);
-    if here {
+    for (inputs, rule) in rules {
+        if s.all_valid(inputs) {
+            rule(s, &mut found);
+        }
+    }
+    if here && s.all_valid(&["HOST_DOCKER", "VOLUME_DOCKER"]) {
         docker_binary(s, &mut found);
     }
+    if here && s.all_valid(&["HOSTNAME", "IP"]) {
+        another_host(s, layers.machine_hostname(), &mut found);
+    }
     unknown_names(layers, &mut found);
+    shadowed(layers, &mut found);
     found.sort_by_key(|f| f.severity);
     found
 }
 
+fn listen_ip_here(s: &Settings, found: &mut Vec<Finding>) {
+    listen_ip(s, true, found);
+}
+
+fn listen_ip_elsewhere(s: &Settings, found: &mut Vec<Finding>) {
+    listen_ip(s, false, found);
+}
+
 fn error(subject: String, problem: String, fix: String) -> Finding {
-    Finding {
-        severity: Severity::Error,
-        subject,
-        problem,
-        fix,
-    }
+    Finding::error(subject, problem, fix)
 }
 
 fn warning(subject: String, problem: String, fix: String) -> Finding {
-    Finding {
-        severity: Severity::Warning,
-        subject,
-        problem,
-        fix,
-    }
+    Finding::warning(subject, problem, fix)
 }
 
 #[cfg(test)]
@@ -142,8 +153,9 @@ pub(crate) mod testing {
             }),
         };
         let layers = Layers::from_text("restricted/host", &text, None).unwrap();
-        let settings = Settings::resolve(&layers, &system).unwrap();
-        check(&settings, &layers, true)
+        let (settings, mut found) = Settings::resolve(&layers, &system);
+        found.extend(check(&settings, &layers, true));
+        found
     }
 
     pub(crate) const CLEAN: &[(&str, &str)] = &[

@@ -41,6 +41,34 @@ pub(super) fn listen_ip(s: &Settings, here: bool, found: &mut Vec<Finding>) {
     }
 }
 
+/// Whether `ip` is an address of this machine.
+fn is_local(ip: Ipv4Addr) -> bool {
+    ip.is_loopback() || UdpSocket::bind((ip, 0)).is_ok()
+}
+
+/// Files that describe another host than the machine they are read on: a
+/// copy of another host's restricted/host makes a second host of that
+/// name, which nothing else would notice.
+pub(super) fn another_host(s: &Settings, machine: Option<&str>, found: &mut Vec<Finding>) {
+    let (Value::Ip(ip), Some(machine)) = (&s.get("IP").value, machine) else {
+        return;
+    };
+    let hostname = s.text("HOSTNAME");
+    let short = |name: &str| name.split('.').next().unwrap_or("").to_ascii_lowercase();
+    if is_local(*ip) || short(&hostname) == short(machine) {
+        return;
+    }
+    found.push(warning(
+        both(s, "HOSTNAME", "IP"),
+        format!(
+            "neither is this machine's (its name is {machine}): these files describe another \
+             host (fine when generating for that host); run as they are on this machine, they \
+             would start a second {hostname}"
+        ),
+        "on this machine, set HOSTNAME and IP to its own in restricted/host".into(),
+    ));
+}
+
 /// The addresses other hosts use to reach this one: HOST_IP (registered
 /// services), CONSUL_IP (advertised to Consul) and IP they derive from.
 pub(super) fn addresses(s: &Settings, found: &mut Vec<Finding>) {
@@ -143,5 +171,36 @@ mod tests {
                 .subject
                 .starts_with("CONSUL_IP=127.0.0.1 (derived")
         );
+    }
+
+    #[test]
+    fn files_of_another_host_are_a_warning_here() {
+        // master-2 with 10.0.0.2 read on a machine called master-1.
+        let text = "IP=10.0.0.2\nHOSTNAME=master-2\nLISTEN_IP=127.0.0.1\n";
+        let layers = Layers::from_text("restricted/host", text, None).unwrap();
+        let system = FakeSystem {
+            hostname: Some("master-1".into()),
+            fqdn: None,
+            answer: Err("no lookup".into()),
+        };
+        let (settings, _) = Settings::resolve(&layers, &system);
+        let mut found = Vec::new();
+        another_host(&settings, Some("master-1"), &mut found);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0]
+                .problem
+                .starts_with("neither is this machine's (its name is master-1)"),
+            "{}",
+            found[0].problem
+        );
+        // The machine's own name, or an address of this machine: no warning.
+        let mut found = Vec::new();
+        another_host(&settings, Some("MASTER-2.example.com"), &mut found);
+        let text = "IP=127.0.0.1\nHOSTNAME=master-2\n";
+        let layers = Layers::from_text("restricted/host", text, None).unwrap();
+        let (settings, _) = Settings::resolve(&layers, &system);
+        another_host(&settings, Some("master-1"), &mut found);
+        assert!(found.is_empty(), "{found:?}");
     }
 }

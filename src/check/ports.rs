@@ -213,7 +213,7 @@ mod tests {
             }),
         };
         let layers = Layers::from_text("restricted/host", text, None).unwrap();
-        let settings = Settings::resolve(&layers, &system).unwrap();
+        let (settings, _) = Settings::resolve(&layers, &system);
         let found = ports(&settings);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(

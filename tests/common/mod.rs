@@ -345,6 +345,8 @@ pub fn masked(host: &Host) -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
     let dir = host.path().display().to_string();
     settings.add_filter(&regex_escape(&dir), "[HOST]");
+    // The name of the machine running the tests.
+    settings.add_filter(r"its name is [^)]+\)", "its name is [MACHINE])");
     settings
 }
 
