@@ -40,9 +40,13 @@ fn check(name: &str, host: &Host, args: &[&str]) {
 
 #[test]
 fn check_of_a_consistent_three_master_setup() {
+    // Run as on master-2 itself: the machine's own host name, and master-2
+    // as its fully qualified name, the entry of ZOOKEEPER_HOSTS and a
+    // Consul join target.
+    let machine = common::machine_hostname().expect("the machine's host name");
     check(
         "check_of_a_consistent_three_master_setup",
-        &master_2(""),
+        &master_2("").env("HOSTNAME", &machine).env("FQDN", "master-2"),
         &["--strict"],
     );
 }
@@ -136,6 +140,63 @@ fn check_strict_fails_on_warnings() {
         &master_2("ZOOKEPER_HOSTS=a:2181\n"),
         &["--strict"],
     );
+}
+
+#[test]
+fn check_reports_a_value_it_cannot_use_beside_every_other_problem() {
+    // An IP no lookup gives (HOSTNAME=localhost is loopback only), a quorum
+    // that is not a number, and a ZooKeeper id outside the ensemble: all
+    // three in one run, and no consequence of the first two.
+    let host = Host::new()
+        .env("HOSTNAME", "localhost")
+        .file("common", CLUSTER)
+        .file(
+            "host",
+            "SLAVE=false\nLISTEN_IP=127.0.0.1\nZOOKEEPER_ID=7\nMESOS_MASTER_QUORUM=two\n",
+        );
+    check(
+        "check_reports_a_value_it_cannot_use_beside_every_other_problem",
+        &host,
+        &[],
+    );
+}
+
+#[test]
+fn generate_strict_refuses_a_typo_and_notes_it_beside_the_error_it_explains() {
+    let host = master_2("MESOS_MASTER_QUORUM=1\nMESOS_MASTER_QUORM=2\n");
+    let settings = common::masked(&host);
+    settings.bind(|| {
+        assert_cmd_snapshot!(host.command(&["--strict", "--quiet"]));
+    });
+    assert!(host.read("docker-compose.yml").is_none());
+    // Without --strict the typo alone is a warning, and the file is written.
+    let host = master_2("CONSUL_DCC=ams2\n");
+    let out = host.run(&[]);
+    assert!(out.status.success());
+    let out = host.run(&["--strict"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error: CONSUL_DCC (restricted/host:8): is not a panteras variable; did you mean CONSUL_DC?"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_environment_value_that_a_file_replaces_is_a_warning() {
+    let host = master_2("").env("MESOS_MASTER_QUORUM", "3");
+    let out = host.run(&[]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "warning: MESOS_MASTER_QUORUM=3 (env) and MESOS_MASTER_QUORUM=2 (restricted/common:3): \
+             the file wins over the environment"
+        ),
+        "{stderr}"
+    );
+    let compose = host.read("docker-compose.yml").unwrap();
+    assert!(compose.contains("--quorum=2 "), "the precedence is kept");
 }
 
 #[test]

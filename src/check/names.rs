@@ -98,7 +98,8 @@ pub fn explain_typos(findings: &mut [Finding], layers: &Layers) {
             let note = format!(
                 "{source} sets {typo}, which panteras does not read; did you mean {known}?"
             );
-            if named && !finding.notes.contains(&note) {
+            let itself = finding.subject.starts_with(&format!("{typo} ("));
+            if named && !itself && !finding.notes.contains(&note) {
                 finding.notes.push(note);
             }
         }

@@ -347,7 +347,18 @@ pub fn masked(host: &Host) -> insta::Settings {
     settings.add_filter(&regex_escape(&dir), "[HOST]");
     // The name of the machine running the tests.
     settings.add_filter(r"its name is [^)]+\)", "its name is [MACHINE])");
+    if let Some(machine) = machine_hostname() {
+        settings.add_filter(&format!(r"\b{}\b", regex_escape(&machine)), "[MACHINE]");
+    }
     settings
+}
+
+/// The host name of the machine running the tests, as panteras reads it.
+pub fn machine_hostname() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
 }
 
 fn regex_escape(text: &str) -> String {
