@@ -80,14 +80,28 @@ pub struct InputArgs {
     /// Set any variable; wins over every file and the environment.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
-    /// Host-wide settings read before restricted/.
-    #[arg(
-        long,
-        value_name = "FILE",
-        env = "PANTERAS_DEFAULTS",
-        default_value = "/etc/default/panteras"
-    )]
-    pub defaults_file: PathBuf,
+    /// Host-wide settings read before restricted/; it must exist. Without
+    /// it, $PANTERAS_DEFAULTS or else /etc/default/panteras is read when it
+    /// exists.
+    #[arg(long, value_name = "FILE")]
+    pub defaults_file: Option<PathBuf>,
+}
+
+impl InputArgs {
+    /// The defaults file to read, and whether it must exist: one named on
+    /// the command line must; the environment's or the usual one may be
+    /// missing (there is then nothing to read).
+    pub fn defaults_file(&self) -> (PathBuf, bool) {
+        match &self.defaults_file {
+            Some(path) => (path.clone(), true),
+            None => (
+                std::env::var_os("PANTERAS_DEFAULTS")
+                    .filter(|v| !v.is_empty())
+                    .map_or_else(|| PathBuf::from("/etc/default/panteras"), PathBuf::from),
+                false,
+            ),
+        }
+    }
 }
 
 #[derive(Args, Debug)]

@@ -262,13 +262,15 @@ impl Layers {
                 .map(|e| {
                     let column = e.column.map(|c| format!(":{c}")).unwrap_or_default();
                     let line_text = lines.get(e.line - 1).copied().unwrap_or("");
-                    let line_text =
-                        shell::visible(line_text.strip_suffix('\r').unwrap_or(line_text));
+                    let fix = shell::fix(line_text, &e.message)
+                        .map(|fix| format!("\n  fix: {fix}"))
+                        .unwrap_or_default();
                     format!(
-                        "{shown}:{}{column}: {}\n  | {}",
+                        "{shown}:{}{column}: {}\n  | {}{fix}",
                         e.line,
                         e.message,
-                        line_text.trim_end()
+                        shell::visible(line_text.strip_suffix('\r').unwrap_or(line_text))
+                            .trim_end()
                     )
                 })
                 .collect();
@@ -442,6 +444,10 @@ mod tests {
             "{err}"
         );
         assert!(err.contains("| IP=$(hostname -i)"), "{err}");
+        assert!(
+            err.contains("fix: write the address itself (IP=10.0.0.5), or pass --ip"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -73,10 +73,19 @@ pub fn resolve(input: &InputArgs, system: &dyn System) -> Result<(Layers, Settin
             (Err(_), _) => {}
         }
     }
+    let (defaults_file, named) = input.defaults_file();
+    if named && !defaults_file.exists() {
+        bail!(
+            "--defaults-file {}: no such file; a file named on the command line must exist\n  \
+             fix: name an existing file, or leave the option out (then $PANTERAS_DEFAULTS or \
+             /etc/default/panteras is read when it exists)",
+            defaults_file.display()
+        );
+    }
     let inputs = Inputs {
         env,
         env_not_utf8,
-        defaults_file: input.defaults_file.clone(),
+        defaults_file,
         dir: input.dir.clone(),
         flags: flags(input),
         machine_hostname: system.hostname(),

@@ -324,6 +324,26 @@ fn parse_word<'a>(text: &str, lookup: &dyn Fn(&str) -> Option<&'a str>) -> Resul
     Ok(out)
 }
 
+/// What to write instead of a line refused for a command substitution
+/// (`IP=$(hostname -I)`): the value itself, or the flag that sets it.
+pub fn fix(line: &str, message: &str) -> Option<String> {
+    if !message.ends_with(&command_substitution()) {
+        return None;
+    }
+    let name = assigned_name(line)?;
+    Some(match name.as_str() {
+        "IP" => "write the address itself (IP=10.0.0.5), or pass --ip".into(),
+        "LISTEN_IP" => "write the address itself (LISTEN_IP=10.0.0.5), or pass --listen-ip".into(),
+        "HOST_IP" | "CONSUL_IP" | "KEEPALIVED_VIP" => {
+            format!("write the address itself ({name}=10.0.0.5)")
+        }
+        "HOSTNAME" | "FQDN" => {
+            format!("write the name itself, or leave {name} out: panteras reads the machine's own")
+        }
+        _ => format!("write the value itself ({name}=...): panteras runs no command"),
+    })
+}
+
 fn command_substitution() -> String {
     "command substitution is not allowed: panteras never runs commands from its input".into()
 }

@@ -46,7 +46,9 @@ fn check_of_a_consistent_three_master_setup() {
     let machine = common::machine_hostname().expect("the machine's host name");
     check(
         "check_of_a_consistent_three_master_setup",
-        &master_2("").env("HOSTNAME", &machine).env("FQDN", "master-2"),
+        &master_2("")
+            .env("HOSTNAME", &machine)
+            .env("FQDN", "master-2"),
         &["--strict"],
     );
 }

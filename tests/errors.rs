@@ -36,6 +36,19 @@ macro_rules! refused {
 }
 
 #[test]
+fn defaults_file_named_on_the_command_line_that_does_not_exist() {
+    refused!(
+        Host::new(),
+        &[
+            "--ip",
+            "10.0.0.1",
+            "--defaults-file",
+            "/nonexistent/panteras"
+        ]
+    );
+}
+
+#[test]
 fn ip_flag_that_is_not_ipv4() {
     refused!(Host::new(), &["--ip", "10.0.0.300"]);
 }

@@ -28,7 +28,8 @@ pub(super) fn consul_bootstrap(s: &Settings, found: &mut Vec<Finding>) {
     let Some(expect) = expect else { return };
     let own = ["HOSTNAME", "FQDN", "IP", "LISTEN_IP", "CONSUL_IP"]
         .map(|n| s.text(n).to_ascii_lowercase());
-    let servers = joins.len() + usize::from(!joins.iter().any(|j| own.contains(j)));
+    let among = joins.iter().any(|j| own.contains(j));
+    let servers = joins.len() + usize::from(!among);
     if expect > servers {
         let holder = [
             "CONSUL_APP_PARAMS",
@@ -43,8 +44,12 @@ pub(super) fn consul_bootstrap(s: &Settings, found: &mut Vec<Finding>) {
         found.push(error(
             about(s, holder),
             format!(
-                "Consul waits for {expect} servers but can join only {servers} (this one and {} -join targets)",
-                joins.len()
+                "Consul waits for {expect} servers but can join only {servers} ({})",
+                match (among, joins.len()) {
+                    (true, n) => format!("its {n} -join targets, this one among them"),
+                    (false, 1) => "this one and 1 -join target".into(),
+                    (false, n) => format!("this one and {n} -join targets"),
+                }
             ),
             format!("add -join=<server> for every Consul server to CONSUL_HOSTS, or set -bootstrap-expect {servers}"),
         ));
@@ -98,6 +103,20 @@ mod tests {
         assert_eq!(
             problems(&found, Severity::Error),
             ["Consul waits for 3 servers but can join only 1 (this one and 0 -join targets)"]
+        );
+        // This host among its join targets counts once.
+        let own = findings(
+            &with(&[(
+                "CONSUL_HOSTS",
+                "-bootstrap-expect 5 -join=master-1 -join=master-2 -join=master-3",
+            )]),
+            "",
+        );
+        assert_eq!(
+            problems(&own, Severity::Error),
+            [
+                "Consul waits for 5 servers but can join only 3 (its 3 -join targets, this one among them)"
+            ]
         );
         assert!(
             found[0]
