@@ -82,12 +82,19 @@ fn every_host_of_the_example_is_consistent_with_the_others() {
         common::check_compose(&path);
         let env = env_of(dir.path(), host);
         let master = host.starts_with("master");
+        // masters_are_slaves: true, but master-3 says `slave: false`.
+        let slave = !master || *host != "master-3";
         assert_eq!(get(&env, "HOSTNAME"), *host);
         assert_eq!(get(&env, "ZOOKEEPER_HOSTS"), ensemble, "{host}");
         assert_eq!(get(&env, "START_ZOOKEEPER"), master.to_string(), "{host}");
         assert_eq!(
             get(&env, "START_MESOS_SLAVE"),
-            (!master).to_string(),
+            slave.to_string(),
+            "{host}"
+        );
+        assert_eq!(
+            get(&env, "START_CONSUL_TEMPLATE"),
+            slave.to_string(),
             "{host}"
         );
         let consul = get(&env, "CONSUL_APP_PARAMS");

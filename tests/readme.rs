@@ -57,3 +57,24 @@ fn readme_lists_exactly_the_deliberate_changes_the_tests_allow() {
         );
     }
 }
+
+#[test]
+fn readme_shows_the_example_inventory_as_it_is() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let inventory = std::fs::read_to_string(root.join("examples/cluster/cluster.yaml")).unwrap();
+    let indented: String = inventory
+        .lines()
+        .map(|l| {
+            if l.is_empty() {
+                "\n".to_string()
+            } else {
+                format!("    {l}\n")
+            }
+        })
+        .collect();
+    assert!(
+        readme.contains(&indented),
+        "README's inventory differs from examples/cluster/cluster.yaml"
+    );
+}

@@ -15,13 +15,26 @@ pub(super) struct Entry {
     pub(super) fqdn: Option<(String, usize)>,
     pub(super) settings: Vec<Assigned>,
     pub(super) master: bool,
+    /// A master's own `slave:`, when it says whether it runs the slave
+    /// daemons too.
+    pub(super) slave: Option<bool>,
     pub(super) line: usize,
+}
+
+/// A boolean of the inventory (`true`/`false`, any case), or why not.
+pub(super) fn boolean(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
 }
 
 /// One entry of `masters` or `slaves`.
 pub(super) fn entry(node: &Node, master: bool, problems: &mut Problems) -> Option<Entry> {
     let line = node.line();
     let (mut host, mut ip, mut fqdn, mut own) = (None, None, None, Vec::new());
+    let mut slave = None;
     for (key, value, key_line) in pairs(node, "a host's entry", problems) {
         let Some(text) = value.text().filter(|_| key != "settings") else {
             if key == "settings" {
@@ -56,10 +69,22 @@ pub(super) fn entry(node: &Node, master: bool, problems: &mut Problems) -> Optio
                 validate(problems, value.line(), "FQDN", &text);
                 fqdn = Some((text, value.line()));
             }
+            "slave" if master => match boolean(&text) {
+                Some(runs) => slave = Some(runs),
+                None => problems.add(
+                    value.line(),
+                    format!("slave {text:?}: expected true (this master runs the slave daemons too) or false"),
+                ),
+            },
+            "slave" => problems.add(
+                key_line,
+                "`slave` belongs to a master's entry (a master that runs the slave daemons too); every host under slaves is one".into(),
+            ),
             _ => problems.add(
                 key_line,
                 format!(
-                    "unknown key `{key}` in a host's entry; expected host, ip, fqdn or settings"
+                    "unknown key `{key}` in a host's entry; expected host, ip, fqdn, {}settings",
+                    if master { "slave or " } else { "or " }
                 ),
             ),
         }
@@ -77,6 +102,7 @@ pub(super) fn entry(node: &Node, master: bool, problems: &mut Problems) -> Optio
         fqdn,
         settings: own,
         master,
+        slave,
         line,
     })
 }
@@ -98,9 +124,14 @@ pub(super) fn settings(node: &Node, whose: &str, problems: &mut Problems) -> Vec
             continue;
         }
         if PER_HOST.contains(&name.as_str()) {
+            let how = if matches!(name.as_str(), "MASTER" | "SLAVE") {
+                "by the list a host is in; a master runs the slave daemons too with `slave: true` in its entry, or every master with `masters_are_slaves: true`"
+            } else {
+                "from its entry (host, ip, fqdn)"
+            };
             problems.add(
                 line,
-                format!("{name} is set for each host by the inventory (host, ip, fqdn, masters and slaves), not in settings"),
+                format!("{name} is set for each host by the inventory, {how}; not in settings"),
             );
             continue;
         }

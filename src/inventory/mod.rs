@@ -18,7 +18,7 @@ use crate::output;
 use crate::render::{RenderedFile, Renderer};
 use crate::settings::Settings;
 use crate::show::shell_quote;
-use entries::{Entry, entry, settings, validate};
+use entries::{Entry, boolean, entry, settings, validate};
 use yaml::{Node, Problems, Source, document, pairs};
 
 /// Variables the inventory sets from each host's entry and role.
@@ -84,6 +84,7 @@ impl Inventory {
         let mut assignments: Vec<Assigned> = Vec::new();
         let mut lists: Vec<(&Node, bool)> = Vec::new();
         let mut masters_line = None;
+        let mut masters_are_slaves = false;
         for (key, value, line) in pairs(root, "the inventory", &mut problems) {
             match key.as_str() {
                 "name" | "datacenter" => {
@@ -99,6 +100,13 @@ impl Inventory {
                 "settings" => {
                     assignments.extend(settings(value, "the cluster", &mut problems));
                 }
+                "masters_are_slaves" => match value.text().as_deref().and_then(boolean) {
+                    Some(runs) => masters_are_slaves = runs,
+                    None => problems.add(
+                        value.line(),
+                        "masters_are_slaves: expected true (every master runs the slave daemons too) or false".into(),
+                    ),
+                },
                 "masters" | "slaves" => {
                     if key == "masters" {
                         masters_line = Some(line);
@@ -108,7 +116,7 @@ impl Inventory {
                 _ => problems.add(
                     line,
                     format!(
-                        "unknown key `{key}`; expected name, datacenter, settings, masters or slaves"
+                        "unknown key `{key}`; expected name, datacenter, settings, masters_are_slaves, masters or slaves"
                     ),
                 ),
             }
@@ -153,7 +161,8 @@ impl Inventory {
             if let Some((first, name)) = names.insert(key, (entry.line, &entry.host)) {
                 let why = if name == entry.host {
                     format!(
-                        "host {} is listed twice (first at line {first})",
+                        "host {} is listed twice (first at line {first}); a master that runs \
+                         the slave daemons too is listed once, with `slave: true`",
                         entry.host
                     )
                 } else {
@@ -196,9 +205,10 @@ impl Inventory {
                 .fqdn
                 .as_ref()
                 .map_or_else(|| entry.host.clone(), |(fqdn, _)| fqdn.clone());
+            let slave = !entry.master || entry.slave.unwrap_or(masters_are_slaves);
             let mut vars: Vec<(String, String)> = vec![
                 ("MASTER".into(), entry.master.to_string()),
-                ("SLAVE".into(), (!entry.master).to_string()),
+                ("SLAVE".into(), slave.to_string()),
                 ("HOSTNAME".into(), entry.host.clone()),
                 ("FQDN".into(), fqdn),
                 ("IP".into(), entry.ip.to_string()),
@@ -348,6 +358,44 @@ mod tests {
             Ok(_) => panic!("accepted:\n{text}"),
             Err(e) => e.to_string(),
         }
+    }
+
+    #[test]
+    fn masters_run_the_slave_daemons_too_when_the_inventory_says_so() {
+        let text = "masters_are_slaves: true\nmasters:\n  - {host: m1, ip: 10.0.0.1}\n  \
+                    - {host: m2, ip: 10.0.0.2, slave: false}\n  - {host: m3, ip: 10.0.0.3}\n\
+                    slaves: [{host: s1, ip: 10.0.1.1}]\n";
+        let inventory = Inventory::parse("cluster.yaml", text).unwrap();
+        let roles: Vec<(String, bool, bool)> = inventory
+            .hosts()
+            .iter()
+            .map(|h| {
+                let (_, s, problems) = h.resolve().unwrap();
+                assert!(problems.is_empty(), "{problems:?}");
+                (h.name.clone(), s.flag("MASTER"), s.flag("SLAVE"))
+            })
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                ("m1".into(), true, true),
+                ("m2".into(), true, false),
+                ("m3".into(), true, true),
+                ("s1".into(), false, true)
+            ]
+        );
+        let (_, m1, _) = inventory.hosts()[0].resolve().unwrap();
+        // A Consul server of the three, and the ensemble and quorum of three.
+        assert!(m1.text("CONSUL_APP_PARAMS").contains(
+            "-server -bootstrap-expect 3 -join=10.0.0.1 -join=10.0.0.2 -join=10.0.0.3"
+        ));
+        assert_eq!(m1.text("MESOS_MASTER_QUORUM"), "2");
+        assert!(m1.flag("START_MESOS_SLAVE") && m1.flag("START_ZOOKEEPER"));
+        // Per host only, on masters only.
+        let refused = error("masters: [{host: m, ip: 10.0.0.1}]\nslaves: [{host: s, ip: 10.0.1.1, slave: true}]\n");
+        assert!(refused.contains("`slave` belongs to a master's entry"), "{refused}");
+        let refused = error("settings: {SLAVE: true}\nmasters: [{host: m, ip: 10.0.0.1}]\n");
+        assert!(refused.contains("with `slave: true` in its entry"), "{refused}");
     }
 
     #[test]
