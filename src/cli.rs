@@ -124,6 +124,9 @@ pub struct ClusterArgs {
     /// Directory that gets one directory per host.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Remove the folders of hosts the inventory no longer has.
+    #[arg(long)]
+    pub prune: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -186,12 +189,31 @@ pub struct ConfigArgs {
 const CLUSTER_HELP: &str = "Examples:
   panteras cluster --inventory cluster.yaml --out hosts
   panteras cluster --inventory cluster.yaml --out hosts --check   # CI drift check
+  panteras cluster --inventory cluster.yaml --out hosts --prune   # and remove old hosts' folders
+
+The inventory (YAML):
+  name: prod                    # CLUSTER_NAME
+  datacenter: ams1              # CONSUL_DC
+  masters_are_slaves: true      # every master runs the slave daemons too
+  settings: {KEY: value}        # any variable, for every host
+  masters:
+    - host: master-1            # required: the host's name
+      ip: 10.0.0.1              # required: its IPv4 address
+      fqdn: master-1.example.com  # optional; default: host
+      slave: false              # a master's own choice over masters_are_slaves
+      settings: {KEY: value}    # this host's variables, over the cluster's
+  slaves:
+    - {host: slave-1, ip: 10.0.1.1}
 
 Every host gets DIR/<host>/restricted/host (shell assignments that panteras
 and generate_yml.sh both read), DIR/<host>/docker-compose.yml and
 DIR/<host>/generated/, exactly what `panteras generate` writes on that host
 from that restricted/host (with no other restricted/ file and an empty
-environment). Copy DIR/<host>/ to the host and run `docker compose up -d`.";
+environment). ZOOKEEPER_HOSTS, ZOOKEEPER_ID, MESOS_MASTER_QUORUM and
+CONSUL_HOSTS (-bootstrap-expect N and a -join of every master, by ip) are
+derived. Copy DIR/<host>/ to the host and run `docker compose up -d` there.
+A folder of DIR that panteras wrote for a host the inventory no longer has
+is reported (--check fails), and removed with --prune.";
 
 const CHECK_HELP: &str = "Examples:
   panteras check                  # errors and warnings for this host

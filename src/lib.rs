@@ -150,23 +150,30 @@ fn strictly(findings: &mut [Finding], strict: bool) {
     }
 }
 
-/// Writes (or shows, diffs, checks) rendered files under `out`.
-fn write_out(out: &Path, files: &[RenderedFile], args: &OutputArgs, ui: Ui) -> Result<ExitCode> {
-    let mode = match (args.dry_run, args.diff, args.check) {
+/// Where progress and data go: nowhere for a quiet run that writes.
+fn printer(ui: Ui, mode: Mode) -> Box<dyn Write> {
+    if ui.quiet && mode == Mode::Write {
+        Box::new(std::io::sink())
+    } else {
+        Box::new(std::io::stdout().lock())
+    }
+}
+
+/// What `--dry-run`, `--diff` and `--check` ask for.
+fn output_mode(args: &OutputArgs) -> Mode {
+    match (args.dry_run, args.diff, args.check) {
         (true, _, _) => Mode::DryRun,
         (_, true, true) => Mode::DiffCheck,
         (_, true, false) => Mode::Diff,
         (_, false, true) => Mode::Check,
         _ => Mode::Write,
-    };
-    let mut stdout = std::io::stdout().lock();
-    let mut sink = std::io::sink();
-    let printer: &mut dyn Write = if ui.quiet && mode == Mode::Write {
-        &mut sink
-    } else {
-        &mut stdout
-    };
-    let changed = output::apply(out, files, mode, printer)?;
+    }
+}
+
+/// Writes (or shows, diffs, checks) rendered files under `out`.
+fn write_out(out: &Path, files: &[RenderedFile], args: &OutputArgs, ui: Ui) -> Result<ExitCode> {
+    let mode = output_mode(args);
+    let changed = output::apply(out, files, mode, &mut *printer(ui, mode))?;
     let drift = changed && matches!(mode, Mode::Check | Mode::DiffCheck);
     Ok(if drift {
         ExitCode::FAILURE
@@ -183,9 +190,11 @@ pub fn cluster(args: &ClusterArgs, ui: Ui) -> Result<ExitCode> {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     let mut warnings: Vec<(Finding, Vec<&str>)> = Vec::new();
+    let mut consul = Vec::new();
     for host in inventory.hosts() {
         let (layers, settings, mut findings) = host.resolve()?;
         findings.extend(check::check(&settings, &layers, false));
+        consul.push((host.name.as_str(), check::ConsulRole::of(&settings)));
         for finding in findings {
             if finding.severity == Severity::Error {
                 let subject = format!("host {} ({}): {}", host.name, host.origin, finding.subject);
@@ -216,7 +225,24 @@ pub fn cluster(args: &ClusterArgs, ui: Ui) -> Result<ExitCode> {
             ..finding
         }
     });
-    let mut all: Vec<Finding> = errors.into_iter().chain(warnings).collect();
+    errors.extend(check::consul_servers(&consul));
+    let stale = inventory.stale_folders(&args.out);
+    let stale_found = stale.iter().map(|name| {
+        Finding::warning(
+            format!("{}/", args.out.join(name).display()),
+            "the folder of a host that the inventory no longer has (its container may still \
+             run there)"
+                .into(),
+            "stop it on that host (docker compose down), then remove the folder, or run again \
+             with --prune"
+                .into(),
+        )
+    });
+    let mut all: Vec<Finding> = errors
+        .into_iter()
+        .chain(warnings)
+        .chain(stale_found.filter(|_| !args.prune))
+        .collect();
     strictly(&mut all, args.output.strict);
     let (error_count, _) = report(&all, ui);
     if error_count > 0 {
@@ -225,7 +251,15 @@ pub fn cluster(args: &ClusterArgs, ui: Ui) -> Result<ExitCode> {
             plural(error_count, "error")
         );
     }
-    write_out(&args.out, &files, &args.output, ui)
+    let written = write_out(&args.out, &files, &args.output, ui)?;
+    let mode = output_mode(&args.output);
+    let pruned = if args.prune || matches!(mode, Mode::Check | Mode::DiffCheck) {
+        output::prune(&args.out, &stale, mode, &mut *printer(ui, mode))?
+    } else {
+        false
+    };
+    let drift = pruned && matches!(mode, Mode::Check | Mode::DiffCheck);
+    Ok(if drift { ExitCode::FAILURE } else { written })
 }
 
 /// Reports every problem of this host's settings.

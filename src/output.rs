@@ -138,6 +138,39 @@ pub fn apply(
     Ok(changed)
 }
 
+/// Removes (in `Mode::Write`) or shows the folders `dirs` under `out`,
+/// under the run's lock; each is one plain name whose folder is no link.
+/// Returns whether there was any.
+pub fn prune(out: &Path, dirs: &[String], mode: Mode, stdout: &mut dyn Write) -> Result<bool> {
+    if dirs.is_empty() {
+        return Ok(false);
+    }
+    let _lock = lock(out, mode)?;
+    let cwd = std::env::current_dir().ok();
+    for dir in dirs {
+        let path = out.join(dir);
+        let shown = shown(out, cwd.as_deref(), Path::new(dir));
+        let plain = Path::new(dir).components().count() == 1
+            && matches!(
+                Path::new(dir).components().next(),
+                Some(Component::Normal(_))
+            );
+        let is_dir = fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
+        if !plain || !is_dir {
+            anyhow::bail!("{shown}: not a folder of the output directory; nothing was removed");
+        }
+        match mode {
+            Mode::Write => {
+                fs::remove_dir_all(&path).with_context(|| format!("cannot remove {shown}"))?;
+                writeln!(stdout, "removed {shown}/")?;
+            }
+            Mode::DryRun | Mode::Diff => writeln!(stdout, "# would remove {shown}/")?,
+            Mode::Check | Mode::DiffCheck => writeln!(stdout, "stale: {shown}/")?,
+        }
+    }
+    Ok(true)
+}
+
 /// The lock of a run on its output directory (released when dropped):
 /// exclusive for a run that writes, shared for one that only reads, so
 /// that two runs never mix their files.

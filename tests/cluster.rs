@@ -87,11 +87,7 @@ fn every_host_of_the_example_is_consistent_with_the_others() {
         assert_eq!(get(&env, "HOSTNAME"), *host);
         assert_eq!(get(&env, "ZOOKEEPER_HOSTS"), ensemble, "{host}");
         assert_eq!(get(&env, "START_ZOOKEEPER"), master.to_string(), "{host}");
-        assert_eq!(
-            get(&env, "START_MESOS_SLAVE"),
-            slave.to_string(),
-            "{host}"
-        );
+        assert_eq!(get(&env, "START_MESOS_SLAVE"), slave.to_string(), "{host}");
         assert_eq!(
             get(&env, "START_CONSUL_TEMPLATE"),
             slave.to_string(),
@@ -396,4 +392,82 @@ fn a_reader_that_stops_reading_ends_the_run_quietly() {
         assert!(!stderr.contains("panicked"), "{mode}: {stderr}");
         assert_eq!(out.status.code(), Some(141), "{mode}: {stderr}");
     }
+}
+
+#[test]
+fn settings_that_leave_the_consul_servers_without_a_bootstrap_are_refused() {
+    let dir = inventory(
+        "settings:\n  CONSUL_HOSTS: -join=10.0.0.1\nmasters:\n  - {host: m1, ip: 10.0.0.1}\n  \
+         - {host: m2, ip: 10.0.0.2}\n  - {host: m3, ip: 10.0.0.3}\n",
+    );
+    let out = cluster(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "error: the Consul servers (m1, m2 and m3): none has -bootstrap-expect (or -bootstrap): \
+             they never elect a leader"
+        ),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("hosts").exists());
+}
+
+#[test]
+fn a_quorum_of_every_master_is_a_warning() {
+    let dir = inventory(
+        "settings:\n  MESOS_MASTER_QUORUM: 3\nmasters:\n  - {host: m1, ip: 10.0.0.1}\n  \
+         - {host: m2, ip: 10.0.0.2}\n  - {host: m3, ip: 10.0.0.3}\n",
+    );
+    let out = cluster(dir.path(), &[]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: hosts m1, m2, m3: MESOS_MASTER_QUORUM=3 (cluster.yaml:2)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("a quorum of all 3 masters tolerates no failure"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn folders_of_hosts_the_inventory_no_longer_has_are_reported_and_pruned() {
+    let dir = example_written();
+    // slave-2 leaves the inventory; a folder panteras did not write stays.
+    let text = std::fs::read_to_string(example()).unwrap();
+    let without = text[..text.find("  - host: slave-2").unwrap()].to_string();
+    std::fs::write(dir.path().join("cluster.yaml"), &without).unwrap();
+    std::fs::create_dir_all(dir.path().join("hosts/notes/restricted")).unwrap();
+    std::fs::write(dir.path().join("hosts/notes/restricted/host"), "# mine\n").unwrap();
+
+    let out = cluster(dir.path(), &[]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "warning: hosts/slave-2/: the folder of a host that the inventory no longer has"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("notes"), "{stderr}");
+    assert!(dir.path().join("hosts/slave-2").exists());
+
+    let out = cluster(dir.path(), &["--check"]);
+    assert_eq!(out.status.code(), Some(1), "stale folders are drift");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("stale: hosts/slave-2/"));
+
+    let out = cluster(dir.path(), &["--prune"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("removed hosts/slave-2/"));
+    assert!(!dir.path().join("hosts/slave-2").exists());
+    assert!(dir.path().join("hosts/notes/restricted/host").exists());
+    assert!(dir.path().join("hosts/slave-1/docker-compose.yml").exists());
+    let out = cluster(dir.path(), &["--check"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

@@ -80,6 +80,15 @@ pub(super) fn quorum(s: &Settings, found: &mut Vec<Finding>) {
             problem,
             format!("set MESOS_MASTER_QUORUM={majority}"),
         ));
+    } else if q == n && n >= 3 {
+        found.push(warning(
+            both(s, "MESOS_MASTER_QUORUM", "ZOOKEEPER_HOSTS"),
+            format!(
+                "a quorum of all {n} masters tolerates no failure: the Mesos masters stop \
+                 while any one of them is down"
+            ),
+            format!("set MESOS_MASTER_QUORUM={}, a majority", n / 2 + 1),
+        ));
     }
 }
 
@@ -166,6 +175,17 @@ mod tests {
         }
         let found = findings(&with(&[THREE, ("ZOOKEEPER_ID", "2")]), "");
         assert_eq!(found[0].fix, "set MESOS_MASTER_QUORUM=2");
+        // All three is a majority, but tolerates no failure.
+        let found = findings(
+            &with(&[THREE, ("ZOOKEEPER_ID", "2"), ("MESOS_MASTER_QUORUM", "3")]),
+            "",
+        );
+        assert_eq!(
+            problems(&found, Severity::Warning),
+            [
+                "a quorum of all 3 masters tolerates no failure: the Mesos masters stop while any one of them is down"
+            ]
+        );
     }
 
     #[test]

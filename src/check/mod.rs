@@ -21,6 +21,7 @@ use crate::vars;
 pub use crate::finding::{Finding, Severity};
 use commands::command_lines;
 pub use commands::unsplittable;
+pub use consul::{ConsulRole, consul_servers};
 use consul::{consul_bootstrap, consul_client};
 use daemons::{certificate, docker_binary, proxies, registry, supervisor_credentials};
 use ensemble::{even_masters, quorum, zookeeper_id};

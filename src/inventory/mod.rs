@@ -265,8 +265,8 @@ fn host_file(host: &str, vars: &[Assigned]) -> (String, Vec<LayerSource>) {
     // The header names no path: the same inventory gives the same files
     // wherever it lies and by whatever path it is named.
     let mut text = format!(
-        "# restricted/host of {host}, written by `panteras cluster` from the cluster's inventory.\n\
-         # Change the inventory and run it again rather than editing this file.\n"
+        "{}\n# Change the inventory and run it again rather than editing this file.\n",
+        header(host)
     );
     let mut origins = vec![LayerSource::Default, LayerSource::Default];
     for (name, value, origin) in vars {
@@ -274,6 +274,50 @@ fn host_file(host: &str, vars: &[Assigned]) -> (String, Vec<LayerSource>) {
         origins.push(origin.clone());
     }
     (text, origins)
+}
+
+/// The first line of every restricted/host `panteras cluster` writes.
+fn header(host: &str) -> String {
+    format!(
+        "# restricted/host of {host}, written by `panteras cluster` from the cluster's inventory."
+    )
+}
+
+impl Inventory {
+    /// The folders under `out` that `panteras cluster` wrote for hosts this
+    /// inventory no longer has (their restricted/host starts with its
+    /// header), sorted. Links are not followed; anything else is left alone.
+    pub fn stale_folders(&self, out: &Path) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(out) else {
+            return Vec::new();
+        };
+        let mut stale: Vec<String> = entries
+            .filter_map(|entry| entry.ok())
+            .filter(|entry| entry.file_type().is_ok_and(|t| t.is_dir()))
+            .filter_map(|entry| entry.file_name().into_string().ok())
+            .filter(|name| !self.hosts.iter().any(|h| h.name == *name))
+            .filter(|name| {
+                let path = out.join(name).join("restricted/host");
+                let regular = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
+                regular && first_line(&path).as_deref() == Some(header(name).as_str())
+            })
+            .collect();
+        stale.sort();
+        stale
+    }
+}
+
+/// The first line of a file, read no further than a line's worth.
+fn first_line(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(4096)
+        .read_to_end(&mut head)
+        .ok()?;
+    let text = String::from_utf8_lossy(&head);
+    text.lines().next().map(str::to_string)
 }
 
 impl Host {
@@ -386,16 +430,26 @@ mod tests {
         );
         let (_, m1, _) = inventory.hosts()[0].resolve().unwrap();
         // A Consul server of the three, and the ensemble and quorum of three.
-        assert!(m1.text("CONSUL_APP_PARAMS").contains(
-            "-server -bootstrap-expect 3 -join=10.0.0.1 -join=10.0.0.2 -join=10.0.0.3"
-        ));
+        assert!(
+            m1.text("CONSUL_APP_PARAMS").contains(
+                "-server -bootstrap-expect 3 -join=10.0.0.1 -join=10.0.0.2 -join=10.0.0.3"
+            )
+        );
         assert_eq!(m1.text("MESOS_MASTER_QUORUM"), "2");
         assert!(m1.flag("START_MESOS_SLAVE") && m1.flag("START_ZOOKEEPER"));
         // Per host only, on masters only.
-        let refused = error("masters: [{host: m, ip: 10.0.0.1}]\nslaves: [{host: s, ip: 10.0.1.1, slave: true}]\n");
-        assert!(refused.contains("`slave` belongs to a master's entry"), "{refused}");
+        let refused = error(
+            "masters: [{host: m, ip: 10.0.0.1}]\nslaves: [{host: s, ip: 10.0.1.1, slave: true}]\n",
+        );
+        assert!(
+            refused.contains("`slave` belongs to a master's entry"),
+            "{refused}"
+        );
         let refused = error("settings: {SLAVE: true}\nmasters: [{host: m, ip: 10.0.0.1}]\n");
-        assert!(refused.contains("with `slave: true` in its entry"), "{refused}");
+        assert!(
+            refused.contains("with `slave: true` in its entry"),
+            "{refused}"
+        );
     }
 
     #[test]
