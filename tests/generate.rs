@@ -388,6 +388,21 @@ fn the_cluster_example_renders_every_host_consistently() {
             }
         );
         assert_eq!(get("CONSUL_APP_PARAMS").contains("-server"), master);
+        // The identity is in the host's own restricted/host: a plain run
+        // there later makes the same files.
+        let again = std::process::Command::new(env!("CARGO_BIN_EXE_panteras"))
+            .args(["generate", "--check", "--dir"])
+            .arg(tmp.path().join("cluster").join(host))
+            .env("PANTERAS_DEFAULTS", tmp.path().join("none"))
+            .env_remove("HOSTNAME")
+            .output()
+            .unwrap();
+        assert!(
+            again.status.success(),
+            "{host}: {}{}",
+            String::from_utf8_lossy(&again.stdout),
+            String::from_utf8_lossy(&again.stderr)
+        );
     }
 }
 
