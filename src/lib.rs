@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod container;
 pub mod finding;
 pub mod haproxy16;
 pub mod identity;

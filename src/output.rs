@@ -99,7 +99,17 @@ pub fn apply(
                 stdout.write_all(file.content.as_bytes())?;
             }
             Mode::Diff | Mode::DiffCheck | Mode::Check => {
-                if differs && mode != Mode::Check {
+                // A compose file is compared by what the container gets,
+                // whatever the format of the old one.
+                let container = old
+                    .filter(|_| differs && mode != Mode::Check)
+                    .filter(|_| file.path.ends_with("docker-compose.yml"))
+                    .and_then(|old| {
+                        crate::container::diff(&String::from_utf8_lossy(old), &file.content)
+                    });
+                if let Some(changes) = &container {
+                    stdout.write_all(changes.as_bytes())?;
+                } else if differs && mode != Mode::Check {
                     let old_text = String::from_utf8_lossy(old.unwrap_or_default());
                     let relative = file.path.display();
                     let old_name = if old.is_some() {

@@ -472,3 +472,25 @@ fn compose_v2_recreates_the_container_when_a_mounted_file_changes() {
         assert_ne!(compose_v2_hash(&compose_v2, &host), first, "{set}");
     }
 }
+
+#[test]
+fn diff_against_the_old_scripts_file_shows_what_the_container_gets() {
+    // The file generate_yml.sh wrote for this host (Compose version 1),
+    // recorded in ../shared, against panteras' on the same restricted/host.
+    let recorded = common::shared().join("image/0.3.9/oracle/generate_yml/01-standalone");
+    let read = |name: &str| std::fs::read_to_string(recorded.join(name)).unwrap();
+    let host = Host::bare()
+        .env("HOSTNAME", "paas-node-1")
+        .env("FQDN", "paas-node-1.example.com")
+        .file("host", &read("host"))
+        .file("./docker-compose.yml", &read("docker-compose.yml"));
+    let out = host.run(&["--diff", "--quiet"]);
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let container = &stdout[..stdout.find("--- /dev/null").unwrap()];
+    insta::assert_snapshot!(container);
+    assert_eq!(
+        host.read("docker-compose.yml").unwrap(),
+        read("docker-compose.yml")
+    );
+}
