@@ -232,6 +232,7 @@ const COMPLETIONS_HELP: &str = "Examples:
   panteras completions fish > ~/.config/fish/completions/panteras.fish";
 
 const MAN_HELP: &str = "Example:
+  mkdir -p /usr/local/share/man/man1
   panteras man > /usr/local/share/man/man1/panteras.1";
 
 fn generate_help() -> String {

@@ -318,7 +318,25 @@ fn completions(shell: Shell) -> Result<ExitCode> {
 fn man() -> Result<ExitCode> {
     let command = Cli::command();
     let mut page = Vec::new();
-    clap_mangen::Man::new(command.clone()).render(&mut page)?;
+    let top = clap_mangen::Man::new(command.clone());
+    top.render_title(&mut page)?;
+    top.render_name_section(&mut page)?;
+    top.render_synopsis_section(&mut page)?;
+    top.render_description_section(&mut page)?;
+    top.render_options_section(&mut page)?;
+    // The subcommands are sections of this page, not pages of their own.
+    writeln!(page, ".SH SUBCOMMANDS")?;
+    for sub in command.get_subcommands() {
+        let about = sub.get_about().map(ToString::to_string).unwrap_or_default();
+        writeln!(
+            page,
+            ".TP\n\\fBpanteras {}\\fR\n{} (see PANTERAS {} below)",
+            sub.get_name(),
+            roff_text(&about),
+            sub.get_name().to_uppercase()
+        )?;
+    }
+    top.render_version_section(&mut page)?;
     for sub in command.get_subcommands() {
         let name = format!("panteras {}", sub.get_name());
         let man = clap_mangen::Man::new(sub.clone().bin_name(name.clone()));
@@ -335,6 +353,16 @@ fn man() -> Result<ExitCode> {
     }
     std::io::stdout().lock().write_all(&page)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Text for a roff line: backslashes and hyphens escaped, no line
+/// starting with a control character.
+fn roff_text(text: &str) -> String {
+    let escaped = text.replace('\\', "\\e").replace('-', "\\-");
+    match escaped.chars().next() {
+        Some('.' | '\'') => format!("\\&{escaped}"),
+        _ => escaped,
+    }
 }
 
 fn flags(input: &InputArgs) -> Flags {

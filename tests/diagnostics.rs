@@ -537,6 +537,17 @@ fn the_manual_page_covers_every_subcommand_and_groff_reads_it_cleanly() {
         let end = rest[4..].find(".SH ").map_or(rest.len(), |e| e + 4);
         assert!(rest[..end].contains(option), "{section} lacks {option}");
     }
+    // No reference to a page of its own per subcommand: there is one page.
+    assert!(!page.contains("(1)"), "a reference to another page");
+    // The inventory's keys, per host too.
+    for key in [
+        "masters_are_slaves",
+        "fqdn:",
+        "slave: false",
+        "settings: {KEY: value}",
+    ] {
+        assert!(page.contains(key), "the page lacks the inventory key {key}");
+    }
     if !common::have("groff", "the_manual_page_covers_every_subcommand") {
         return;
     }

@@ -7,7 +7,9 @@
 #
 # Environment (the defaults suit the Vagrantfiles):
 #   PANTERAS_SRC    the repository, shared into the VM     (/vagrant)
-#   PANTERAS_BIN    the panteras binary to install         ($PANTERAS_SRC/target/release/panteras)
+#   PANTERAS_BIN    the panteras binary to install         (the glibc 2.17 build under
+#                                                           $PANTERAS_SRC/target if there, else
+#                                                           $PANTERAS_SRC/target/release/panteras)
 #   PANTERAS_BINDIR where to install it                    (/usr/local/bin)
 #   PANTERAS_ROOT   where the host's files go              (/opt/panteras)
 #   PANTERAS_STEPS  which steps to run                     (system panteras start)
@@ -16,7 +18,12 @@ set -euo pipefail
 role=${1:?usage: provision.sh standalone | provision.sh cluster HOST}
 host=${2:-standalone}
 src=${PANTERAS_SRC:-/vagrant}
-bin=${PANTERAS_BIN:-$src/target/release/panteras}
+portable=$src/target/x86_64-unknown-linux-gnu/release/panteras
+if [ -x "$portable" ]; then
+    bin=${PANTERAS_BIN:-$portable}
+else
+    bin=${PANTERAS_BIN:-$src/target/release/panteras}
+fi
 bindir=${PANTERAS_BINDIR:-/usr/local/bin}
 root=${PANTERAS_ROOT:-/opt/panteras}
 steps=${PANTERAS_STEPS:-system panteras start}
@@ -32,7 +39,7 @@ install_system() {
 # The binary, then this host's restricted/ and generated files.
 install_panteras() {
     if [ ! -x "$bin" ]; then
-        echo "provision.sh: no panteras binary at $bin; run 'cargo build --release' first" >&2
+        echo "provision.sh: no panteras binary at $bin; build it first (see examples/vagrant/README.md)" >&2
         exit 1
     fi
     install -D -m 0755 "$bin" "$bindir/panteras"
