@@ -16,6 +16,7 @@ pub mod scope;
 pub mod settings;
 pub mod shell;
 pub mod show;
+pub mod tags;
 pub mod term;
 pub mod values;
 pub mod vars;

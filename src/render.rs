@@ -310,6 +310,9 @@ struct Model {
     volumes: Vec<String>,
     environment: Vec<EnvEntry>,
     own_names: Vec<String>,
+    /// The forms of names, tags, addresses and ports the HAProxy template
+    /// accepts (src/tags.rs), each in a Go string literal.
+    t: std::collections::BTreeMap<&'static str, String>,
     programs: &'static [Program],
     supervisor_user: String,
     supervisor_password: String,
@@ -391,6 +394,9 @@ fn model(s: &Settings, generated: &[&Generated]) -> Model {
         volumes,
         environment,
         own_names,
+        t: crate::tags::for_template(
+            matches!(s.get("HOST_IP").value, crate::values::Value::Ip(ip) if ip.is_loopback()),
+        ),
         programs: &PROGRAMS,
         supervisor_user,
         // supervisord expands `%(name)s` in values; a literal % is %%.

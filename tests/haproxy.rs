@@ -226,6 +226,40 @@ fn hostile_catalog(marker: &Path) -> serde_json::Value {
     services.push(
         json!({"name": "consul", "node": "m-ok", "address": "10.0.0.1", "port": 8300, "tags": []}),
     );
+    // A listener on a port HAProxy or the container uses would take its
+    // traffic: left out, for every such port.
+    for (port, _) in panteras::tags::RESERVED_PORTS {
+        services.push(json!({"name": format!("grab{port}"), "node": "n1", "address": "10.0.1.1", "port": 8200, "tags": ["haproxy", format!("haproxy_tcp={port}")]}));
+    }
+    // Ports HAProxy refuses, and an option for a name: the whole file
+    // would be refused.
+    for (i, port) in [0i64, -1, 65536, 99999].iter().enumerate() {
+        services.push(json!({"name": format!("port{i}"), "node": "n1", "address": "10.0.1.1", "port": port, "tags": ["haproxy", "haproxy_tcp=9100"]}));
+    }
+    services.push(json!({"name": "-web", "node": "n1", "address": "10.0.1.1", "port": 8201, "tags": ["haproxy"]}));
+    // Backends no host should send traffic to: this node's own loopback
+    // (its supervisord console, Consul), the cloud's metadata service,
+    // unspecified, broadcast and multicast addresses.
+    for (i, address) in [
+        "127.0.0.1",
+        "169.254.169.254",
+        "0.0.0.0",
+        "255.255.255.255",
+        "224.0.0.1",
+    ]
+    .iter()
+    .enumerate()
+    {
+        services.push(json!({"name": format!("away{i}"), "node": format!("away{i}"), "address": address, "port": 9000, "tags": ["haproxy", "haproxy_tcp=9102"]}));
+    }
+    // Two instances on one node and port, and a node named as another
+    // instance's address: every server still gets a name of its own.
+    services.push(json!({"name": "twice", "id": "twice-a", "node": "n2", "address": "10.0.1.5", "port": 8202, "tags": ["haproxy"]}));
+    services.push(json!({"name": "twice", "id": "twice-b", "node": "n2", "address": "10.0.1.5", "port": 8202, "tags": ["haproxy"]}));
+    services.push(json!({"name": "twice", "node": "10.0.1.6", "address": "10.0.1.6", "port": 8202, "tags": ["haproxy"]}));
+    services.push(json!({"name": "twice", "node": "n%", "address": "10.0.1.6", "port": 8202, "tags": ["haproxy"]}));
+    // A failing instance's tags route nothing (the image reads the passing).
+    services.push(json!({"name": "fine", "node": "n9", "address": "10.0.1.9", "port": 8008, "tags": ["haproxy", "haproxy_route=/sick", "haproxy_tcp=9103"], "status": "critical"}));
     services.push(
         json!({"name": "consul", "node": "n1", "address": "10.0.1.1", "port": 8300, "tags": []}),
     );
@@ -255,12 +289,12 @@ const LINE_SHAPES: &[&str] = &[
     r"    balance roundrobin",
     r"    default-server weight [0-9]{1,3}",
     r"    option httpchk ([A-Za-z0-9._~/?=&%:;,+*@!-]|\\[rnt ]){1,255}( ([A-Za-z0-9._~/?=&%:;,+*@!-]|\\[rnt ]){1,255}){0,2}",
-    r"    server [A-Za-z0-9._-]{1,63}_[0-9]{1,5} [0-9.]{7,15}:[0-9]{1,5} maxconn [0-9]{1,6}( weight [0-9]{1,3})* check",
+    r"    server [A-Za-z0-9_][A-Za-z0-9._-]{0,62}_[0-9]{1,5}_[0-9]+ [0-9.]{7,15}:[0-9]{1,5} maxconn [0-9]{1,6}( weight [0-9]{1,3})* check",
     r"listen tcp_[A-Za-z0-9_-]{1,63}_[0-9]{1,5}",
     r"    bind :[0-9]{1,5}",
     r"    mode tcp",
     r"    option tcplog",
-    r"    server [A-Za-z0-9._-]{1,63}_[0-9]{1,5} [0-9.]{7,15}:[0-9]{1,5} check",
+    r"    server [A-Za-z0-9_][A-Za-z0-9._-]{0,62}_[0-9]{1,5}_[0-9]+ [0-9.]{7,15}:[0-9]{1,5} check",
 ];
 
 #[test]
@@ -305,12 +339,67 @@ fn hostile_tags_names_and_addresses_reach_the_file_only_in_matched_forms() {
         assert!(!added.contains(absent), "{absent:?} reached the file");
     }
     // The valid tags still count: weight, route, the README's httpchk form.
-    assert!(added.contains("    server n1_8100 10.0.1.1:8100 maxconn 128 weight 5 check"));
-    assert!(added.contains("    server n1_8007 10.0.1.3:8007 maxconn 128 weight 7 check"));
+    assert!(added.contains("    server n1_8100_0 10.0.1.1:8100 maxconn 128 weight 5 check"));
+    assert!(added.contains("    server n1_8007_0 10.0.1.3:8007 maxconn 128 weight 7 check"));
     assert!(added.contains("if { path_beg /fine/ }"));
     assert!(added.contains(r"    option httpchk GET /check HTTP/1.0\r\nHost:\ www.domain.com"));
     assert!(added.contains("    # a haproxy_httpchk tag was left out"));
     assert_eq!(added.matches("\nbackend backend_panteras\n").count(), 1);
+    for (port, _) in panteras::tags::RESERVED_PORTS {
+        assert!(
+            !added.contains(&format!("bind :{port}\n")),
+            "a listener on {port}"
+        );
+    }
+    assert!(added.contains("its port is one HAProxy or the container listens on"));
+    for absent in [
+        ":0 ",
+        ":-1 ",
+        ":65536 ",
+        ":99999 ",
+        "backend_-web",
+        "127.0.0.1:",
+        "169.254.",
+        "0.0.0.0:",
+        "255.255.255.255",
+        "224.0.0.1",
+        "/sick/",
+        "tcp_fine_9103",
+    ] {
+        assert!(!added.contains(absent), "{absent:?} reached the file");
+    }
+    let servers: Vec<&str> = added
+        .lines()
+        .filter(|l| l.trim_start().starts_with("server "))
+        .map(|l| l.split_whitespace().nth(1).unwrap())
+        .collect();
+    let backend_twice = &added[added.find("backend backend_twice\n").unwrap()..];
+    let twice: Vec<&str> = backend_twice
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with(' '))
+        .filter(|l| l.contains("server "))
+        .collect();
+    assert_eq!(twice.len(), 4, "{twice:?}");
+    let mut names: Vec<&str> = twice
+        .iter()
+        .map(|l| l.split_whitespace().nth(1).unwrap())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), 4, "server names repeat: {twice:?}");
+    assert!(!servers.is_empty());
+    for change in [
+        "haproxy-reserved-ports",
+        "haproxy-unusable-backends",
+        "haproxy-server-names",
+        "haproxy-names-left-out",
+    ] {
+        assert!(
+            common::DELIBERATE.iter().any(|(id, _)| *id == change),
+            "{change} is not a listed deliberate change"
+        );
+    }
 
     // The reload step runs nothing from the file, and HAProxy accepts
     // what it makes.
@@ -570,9 +659,13 @@ fn real_haproxy_routes_traffic_by_host_path_weight_and_tcp() {
     // A modest maxconn: the default needs more file descriptors than a
     // test sandbox may allow. Untagged servers at 100 make the canary's
     // weight of 1 about 1% of the traffic.
+    // The backends listen on loopback, which HAProxy routes to only on a
+    // host whose HOST_IP is loopback itself (a box on one machine).
     let args = [
         "--ip",
         "10.11.12.13",
+        "--set",
+        "HOST_IP=127.0.0.1",
         "--listen-ip",
         "127.0.0.1",
         "--set",
@@ -601,9 +694,11 @@ fn real_haproxy_routes_traffic_by_host_path_weight_and_tcp() {
     }
     assert_eq!(reached(http, "my_api-v2.service", "/"), "api");
 
-    // Path routes, from any host name, also from a critical instance's tag.
+    // Path routes, from any host name; a critical instance's route none
+    // (as in the image, tags count from the passing instances).
     assert_eq!(reached(http, "anything.example.com", "/api/users"), "api");
-    assert_eq!(reached(http, "10.11.12.13", "/v2/x"), "api");
+    assert_eq!(reached(http, "10.11.12.13", "/api/x"), "api");
+    assert_eq!(reached(http, "anything.example.com", "/v2/x"), "503");
     assert_eq!(reached(http, "anything.example.com", "/apiary"), "503");
 
     // Weights: the canary gets about 1 in 201 requests, the others the rest.
@@ -633,13 +728,7 @@ fn real_haproxy_routes_traffic_by_host_path_weight_and_tcp() {
     }
 
     // The host's own names get the image's PanteraS page.
-    for name in [
-        "localhost",
-        "127.0.0.1",
-        "node-1",
-        "NODE-1.example.com",
-        "10.11.12.13",
-    ] {
+    for name in ["localhost", "127.0.0.1", "node-1", "NODE-1.example.com"] {
         assert_eq!(reached(http, name, "/"), "panteras page", "{name}");
     }
 
@@ -657,9 +746,11 @@ fn image_template_and_ours_send_every_request_to_the_same_backend() {
     let a3 = http_backend("a-3");
     let b1 = http_backend("b-1");
     let b2 = http_backend("b-2");
+    let delta_port = common::free_port();
     let scratch = tempfile::tempdir().unwrap();
     // Node names sort the instances; `b` has its route only on its second
-    // instance, which the image's template never reads.
+    // instance, which the image's template never reads, and so has `delta`
+    // its TCP listener.
     let catalog = write_catalog(
         scratch.path(),
         &json!({
@@ -670,7 +761,9 @@ fn image_template_and_ours_send_every_request_to_the_same_backend() {
                 {"name": "alpha", "node": "n3", "address": "127.0.0.1", "port": a3, "tags": ["haproxy", "haproxy_route=/shop"], "status": "critical"},
                 {"name": "beta", "node": "n1", "address": "127.0.0.1", "port": b1, "tags": ["haproxy"]},
                 {"name": "beta", "node": "n2", "address": "127.0.0.1", "port": b2, "tags": ["haproxy", "haproxy_route=/blog"]},
-                {"name": "gamma", "node": "n1", "address": "127.0.0.1", "port": b1, "tags": ["haproxy"], "status": "critical"}
+                {"name": "gamma", "node": "n1", "address": "127.0.0.1", "port": b1, "tags": ["haproxy"], "status": "critical"},
+                {"name": "delta", "node": "n1", "address": "127.0.0.1", "port": b1, "tags": ["haproxy"]},
+                {"name": "delta", "node": "n2", "address": "127.0.0.1", "port": b2, "tags": ["haproxy", format!("haproxy_tcp={delta_port}")]}
             ]
         }),
     );
@@ -697,9 +790,18 @@ fn image_template_and_ours_send_every_request_to_the_same_backend() {
     let ours_ports = (common::free_port(), common::free_port());
     let image_ports = (common::free_port(), common::free_port());
     let _ours = Running::start(&on_ports(&ours, (8550, 8551), ours_ports), ours_ports.0);
-    let _image = Running::start(
-        &image_config(&readers, &consul, &env, image_ports),
-        image_ports.0,
+    let image = image_config(&readers, &consul, &env, image_ports);
+    let _image = Running::start(&image, image_ports.0);
+    // A TCP listener tagged on a later instance: ours has it, the image's
+    // lost it (common::DELIBERATE, haproxy-tcp-union).
+    let listener = format!("bind :{delta_port}\n");
+    assert!(ours.contains(&listener), "{ours}");
+    assert!(!image.contains(&listener), "{image}");
+    assert!(TcpStream::connect(("127.0.0.1", delta_port)).is_ok());
+    assert!(
+        common::DELIBERATE
+            .iter()
+            .any(|(id, _)| *id == "haproxy-tcp-union")
     );
 
     // (host, path, deliberate change or "" when both must agree)

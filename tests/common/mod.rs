@@ -126,6 +126,22 @@ pub const DELIBERATE: &[(&str, &str)] = &[
         "each `haproxy_tcp` port gets its own listen section, `tcp_NAME_PORT`",
     ),
     (
+        "haproxy-tcp-union",
+        "`haproxy_tcp` listeners are the union over a service's passing instances",
+    ),
+    (
+        "haproxy-reserved-ports",
+        "a `haproxy_tcp` port that HAProxy or the container listens on is left out",
+    ),
+    (
+        "haproxy-unusable-backends",
+        "instances at a port HAProxy refuses or at an address no host should be sent to are left out",
+    ),
+    (
+        "haproxy-server-names",
+        "every server gets a name of its own",
+    ),
+    (
         "haproxy-default-weight",
         "`HAPROXY_DEFAULT_WEIGHT` (unset by default) gives servers without a `haproxy_weight` tag a weight",
     ),
