@@ -12,6 +12,9 @@ use hickory_resolver::config::{
     ConnectionConfig, LookupIpStrategy, NameServerConfig, ResolveHosts, ResolverConfig,
 };
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::{DnsError, NetError};
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::RData;
 
 use crate::layers::Source;
 
@@ -96,7 +99,11 @@ impl RealSystem {
             .collect()
     }
 
-    fn dns(&self, name: &str) -> Result<Vec<Ipv4Addr>, String> {
+    /// The IPv4 addresses DNS gives `name`, with the canonical name they
+    /// were found under (after CNAMEs and the search domains); an error
+    /// when DNS gives no answer (unreachable, refused, failing), not when it
+    /// answers that there is no such record.
+    fn dns(&self, name: &str) -> Result<DnsAnswer, String> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -134,18 +141,59 @@ impl RealSystem {
                     "DNS gave no answer within {} seconds",
                     self.deadline.as_secs_f32()
                 )),
-                Ok(Err(e)) if e.is_no_records_found() => Ok(Vec::new()),
-                Ok(Err(e)) => Err(format!("DNS lookup failed: {e}")),
-                Ok(Ok(lookup)) => Ok(lookup
-                    .iter()
-                    .filter_map(|ip| match ip {
-                        IpAddr::V4(v4) => Some(v4),
-                        IpAddr::V6(_) => None,
-                    })
-                    .collect()),
+                Ok(Err(NetError::Dns(DnsError::NoRecordsFound(none))))
+                    if matches!(
+                        none.response_code,
+                        ResponseCode::NXDomain | ResponseCode::NoError
+                    ) =>
+                {
+                    Ok(DnsAnswer::default())
+                }
+                Ok(Err(NetError::Dns(DnsError::NoRecordsFound(none)))) => {
+                    Err(format!("DNS could not answer ({})", none.response_code))
+                }
+                Ok(Err(e)) => Err(format!("DNS could not answer ({e})")),
+                Ok(Ok(lookup)) => {
+                    let canonical = lookup
+                        .as_lookup()
+                        .answers()
+                        .iter()
+                        .find(|record| matches!(record.data, RData::A(_)))
+                        .map(|record| record.name.to_string().trim_end_matches('.').to_string());
+                    let addrs = lookup
+                        .iter()
+                        .filter_map(|ip| match ip {
+                            IpAddr::V4(v4) => Some(v4),
+                            IpAddr::V6(_) => None,
+                        })
+                        .collect();
+                    Ok(DnsAnswer { addrs, canonical })
+                }
             }
         })
     }
+
+    /// `hostname -f` of a host called `hostname`: the canonical name of the
+    /// hosts-file line that carries it (its first name), else the name DNS
+    /// answers under; none when neither knows it.
+    fn fully_qualified(&self, hostname: &str) -> Option<String> {
+        let from_hosts = self
+            .hosts()
+            .into_iter()
+            .find(|(_, names)| names.iter().any(|n| n.eq_ignore_ascii_case(hostname)))
+            .and_then(|(_, names)| names.into_iter().next());
+        if from_hosts.is_some() {
+            return from_hosts;
+        }
+        self.dns(hostname).ok()?.canonical
+    }
+}
+
+/// What DNS answered for a name.
+#[derive(Default)]
+struct DnsAnswer {
+    addrs: Vec<Ipv4Addr>,
+    canonical: Option<String>,
 }
 
 impl System for RealSystem {
@@ -162,16 +210,7 @@ impl System for RealSystem {
     }
 
     fn fqdn(&self) -> Option<String> {
-        let hostname = self.hostname()?;
-        if hostname.contains('.') {
-            return Some(hostname);
-        }
-        // Like `hostname -f`: the canonical (first) name of the hosts line
-        // that carries the short name.
-        self.hosts()
-            .into_iter()
-            .filter(|(_, names)| names.iter().any(|n| n.eq_ignore_ascii_case(&hostname)))
-            .find_map(|(_, names)| names.into_iter().next().filter(|n| n.contains('.')))
+        self.fully_qualified(&self.hostname()?)
     }
 
     fn resolve(&self, name: &str) -> Result<Answer, String> {
@@ -191,7 +230,7 @@ impl System for RealSystem {
             });
         }
         Ok(Answer {
-            addrs: self.dns(name)?,
+            addrs: self.dns(name)?.addrs,
             via: "DNS".into(),
         })
     }
@@ -404,6 +443,137 @@ pub mod tests {
         let system = RealSystem::with(hosts, vec![], Duration::from_secs(1));
         let answer = system.resolve("master-1").unwrap();
         assert_eq!(answer.addrs, vec![Ipv4Addr::new(10, 20, 30, 40)]);
+    }
+
+    /// A DNS server of the test's own on loopback that answers every `A`
+    /// question for NAME with `NAME CNAME canonical` and `canonical A
+    /// address`, and anything else with no record. Stops when dropped.
+    struct CnameServer {
+        port: u16,
+        stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    }
+
+    impl CnameServer {
+        fn start(canonical: &'static str, address: [u8; 4]) -> CnameServer {
+            let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+            socket
+                .set_read_timeout(Some(Duration::from_millis(100)))
+                .unwrap();
+            let port = socket.local_addr().unwrap().port();
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let stopped = stop.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 512];
+                while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                    let Ok((n, from)) = socket.recv_from(&mut buf) else {
+                        continue;
+                    };
+                    let query = &buf[..n];
+                    // The question ends after the name's labels, type, class.
+                    let mut at = 12;
+                    while at < n && query[at] != 0 {
+                        at += usize::from(query[at]) + 1;
+                    }
+                    let qtype = u16::from_be_bytes([query[at + 1], query[at + 2]]);
+                    let question = &query[12..at + 5];
+                    let mut reply = Vec::new();
+                    reply.extend_from_slice(&query[..2]);
+                    reply.extend_from_slice(&[0x81, 0x80, 0, 1]);
+                    let answers: u16 = if qtype == 1 { 2 } else { 0 };
+                    reply.extend_from_slice(&answers.to_be_bytes());
+                    reply.extend_from_slice(&[0, 0, 0, 0]);
+                    reply.extend_from_slice(question);
+                    if qtype == 1 {
+                        let mut name = Vec::new();
+                        for label in canonical.split('.') {
+                            name.push(label.len() as u8);
+                            name.extend_from_slice(label.as_bytes());
+                        }
+                        name.push(0);
+                        // NAME CNAME canonical, canonical A address.
+                        reply.extend_from_slice(&[0xc0, 12, 0, 5, 0, 1, 0, 0, 0, 60]);
+                        reply.extend_from_slice(&(name.len() as u16).to_be_bytes());
+                        let canonical_at = reply.len() as u8;
+                        reply.extend_from_slice(&name);
+                        reply.extend_from_slice(&[
+                            0xc0,
+                            canonical_at,
+                            0,
+                            1,
+                            0,
+                            1,
+                            0,
+                            0,
+                            0,
+                            60,
+                            0,
+                            4,
+                        ]);
+                        reply.extend_from_slice(&address);
+                    }
+                    let _ = socket.send_to(&reply, from);
+                }
+            });
+            CnameServer { port, stop }
+        }
+    }
+
+    impl Drop for CnameServer {
+        fn drop(&mut self) {
+            self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    #[test]
+    fn the_fully_qualified_name_is_what_hostname_f_gives_hosts_file_then_dns() {
+        let dns = CnameServer::start("box.dc1.example.com", [10, 0, 0, 5]);
+        let tmp = tempfile::tempdir().unwrap();
+        let hosts = tmp.path().join("hosts");
+        let system = || {
+            RealSystem::with(
+                hosts.clone(),
+                vec![(IpAddr::V4(Ipv4Addr::LOCALHOST), dns.port)],
+                Duration::from_secs(3),
+            )
+        };
+        // Not in the hosts file: the name DNS answers under.
+        std::fs::write(&hosts, "127.0.0.1 localhost\n").unwrap();
+        assert_eq!(
+            system().fully_qualified("box").as_deref(),
+            Some("box.dc1.example.com")
+        );
+        assert_eq!(
+            system().resolve("box").unwrap().addrs,
+            [Ipv4Addr::new(10, 0, 0, 5)]
+        );
+        // In the hosts file: the first name of its line, dot or not, and
+        // DNS is not asked.
+        std::fs::write(&hosts, "10.0.0.5 box.lan box\n").unwrap();
+        assert_eq!(system().fully_qualified("box").as_deref(), Some("box.lan"));
+        std::fs::write(&hosts, "127.0.1.1 box\n").unwrap();
+        assert_eq!(system().fully_qualified("box").as_deref(), Some("box"));
+    }
+
+    #[test]
+    fn a_dns_server_that_cannot_be_reached_is_not_taken_for_no_address() {
+        // A port nobody listens on: the kernel refuses at once.
+        let closed = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = closed.local_addr().unwrap().port();
+        drop(closed);
+        let tmp = tempfile::tempdir().unwrap();
+        let system = RealSystem::with(
+            tmp.path().join("no-hosts"),
+            vec![(IpAddr::V4(Ipv4Addr::LOCALHOST), port)],
+            Duration::from_secs(2),
+        );
+        let err = system.resolve("nowhere.example.org").unwrap_err();
+        assert!(!err.contains("no IPv4 address"), "{err}");
+        assert!(err.contains("DNS"), "{err}");
+        let err = find_ip("nowhere", "", &system).unwrap_err();
+        assert!(
+            err.starts_with("the lookup of HOSTNAME=nowhere failed (DNS"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -164,12 +164,16 @@ const PROGRAMS: [Program; 11] = [
         "/usr/sbin/dnsmasq %(ENV_DNSMASQ_APP_PARAMS)s",
         "START_DNSMASQ",
     ),
+    // The image's consul-template.sh starts HAProxy on /etc/haproxy/
+    // haproxy.cfg before consul-template renders the template: that file is
+    // the generated base file from the start (a mount there would stop
+    // consul-template, which renders over it with a rename).
     Program {
         directory: Some("/opt/consul-template"),
         ..program(
             "consul-template_haproxy",
             16,
-            "consul-template.sh",
+            "/bin/sh -c \"cp haproxy.cfg /etc/haproxy/haproxy.cfg && exec consul-template.sh\"",
             "START_CONSUL_TEMPLATE",
         )
     },

@@ -292,7 +292,7 @@ mod tests {
         let s = settings(&[("CONSUL_MODE", ""), ("DNSMASQ_ADDRESS", " ")]).unwrap();
         assert_eq!(
             shown(&s, "CONSUL_MODE"),
-            "-server (derived from MASTER=true: a server)"
+            "-server (derived from MASTER=true and SLAVE=true: a server)"
         );
         assert_eq!(shown(&s, "DNSMASQ_ADDRESS"), " (env)");
         assert_eq!(s.get("DNSMASQ_ADDRESS").value, Value::Empty);
@@ -318,6 +318,21 @@ mod tests {
         assert!(master.flag("START_ZOOKEEPER") && !master.flag("START_CONSUL_TEMPLATE"));
         assert_eq!(master.text("DNSMASQ_ADDRESS"), "");
         assert_eq!(master.text("SLAVE"), "false");
+    }
+
+    #[test]
+    fn consul_is_a_client_only_on_a_slave_that_is_no_master() {
+        // As the old script: a host running neither role's daemons (a
+        // dedicated Consul server) keeps -server.
+        for (master, slave, mode) in [
+            ("true", "true", "-server"),
+            ("true", "false", "-server"),
+            ("false", "true", ""),
+            ("false", "false", "-server"),
+        ] {
+            let s = settings(&[("MASTER", master), ("SLAVE", slave), ("IP", "10.0.0.1")]).unwrap();
+            assert_eq!(s.text("CONSUL_MODE"), mode, "MASTER={master} SLAVE={slave}");
+        }
     }
 
     #[test]
@@ -391,7 +406,7 @@ mod tests {
         let slave = settings(&[("MASTER", "false"), ("IP", "10.0.0.1")]).unwrap();
         assert_eq!(
             shown(&slave, "CONSUL_MODE"),
-            " (derived from MASTER=false: a client)"
+            " (derived from MASTER=false and SLAVE=true: a client)"
         );
         let master = settings(&[("IP", "10.0.0.1"), ("LISTEN_IP", "10.0.0.2")]).unwrap();
         assert_eq!(

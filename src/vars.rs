@@ -120,7 +120,7 @@ pub static VARS: &[Var] = &[
     // Consul.
     var("CONSUL_DC", Domain, Value("UNKNOWN"), All, "Consul datacenter."),
     var("CONSUL_DOMAIN", Domain, Value("consul"), All, "Consul DNS domain."),
-    var("CONSUL_MODE", Text, Branch("blank (client) when MASTER=false, else `-server`", |s| if s.flag("MASTER") { ("-server".into(), "MASTER=true: a server".into()) } else { (String::new(), "MASTER=false: a client".into()) }), All, "`-server`, or blank for a Consul client."),
+    var("CONSUL_MODE", Text, Branch("blank (client) when SLAVE=true and MASTER=false, else `-server`", |s| if !s.flag("MASTER") && s.flag("SLAVE") { (String::new(), "MASTER=false and SLAVE=true: a client".into()) } else { ("-server".into(), format!("MASTER={} and SLAVE={}: a server", s.flag("MASTER"), s.flag("SLAVE"))) }), All, "`-server`, or blank for a Consul client."),
     var("CONSUL_BOOTSTRAP", Text, Value("-bootstrap-expect 1"), Master, "Consul bootstrap option."),
     var("CONSUL_HOSTS", Text, Derived("CONSUL_BOOTSTRAP", |s| s.text("CONSUL_BOOTSTRAP")), All, "Consul join options, e.g. `-join=master-1 -join=master-2`."),
     // Mesos, ZooKeeper and the JVMs.

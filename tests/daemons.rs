@@ -278,10 +278,22 @@ fn supervisor_reads_the_image_file_and_ours_alike_for_every_role() {
         let mut all = vec!["--ip", "10.0.0.1"];
         all.extend_from_slice(args);
         host.compose(&all);
-        let ours = supervisor_view(&host, &[]);
+        let mut ours = supervisor_view(&host, &[]);
         let theirs = supervisor_read(&host, &image, &[]).unwrap();
         // Programs: names, users, commands, directories, priorities,
-        // restart and stop settings, autostart and its variable.
+        // restart and stop settings, autostart and its variable; the one
+        // difference is listed (common::DELIBERATE, haproxy-first-start).
+        let first_start = &mut ours["programs"]["consul-template_haproxy"]["command"];
+        assert_eq!(
+            first_start,
+            "/bin/sh -c \"cp haproxy.cfg /etc/haproxy/haproxy.cfg && exec consul-template.sh\""
+        );
+        *first_start = theirs["programs"]["consul-template_haproxy"]["command"].clone();
+        assert!(
+            common::DELIBERATE
+                .iter()
+                .any(|(id, _)| *id == "haproxy-first-start")
+        );
         assert_eq!(ours["programs"], theirs["programs"], "{args:?}");
         assert_eq!(ours["listeners"], theirs["listeners"], "{args:?}");
         // The console: the same address; credentials only as listed in

@@ -155,3 +155,36 @@ fn docker_machine_name_names_the_host() {
     assert_eq!(value(&host, &["--ip", "10.0.0.1"], "HOSTNAME"), "dev-box");
     assert_eq!(value(&host, &["--ip", "10.0.0.1"], "FQDN"), "dev-box");
 }
+
+#[test]
+fn change_12_booleans_are_read_in_any_case_and_written_lower_case() {
+    // The old script compared with `false` as written: MASTER=FALSE left
+    // the host a master. Here it is a slave.
+    let host = Host::new().file("host", "MASTER=FALSE\nCONSUL_HOSTS=-join=10.0.0.9\n");
+    assert_eq!(
+        value(&host, &["--ip", "10.0.0.1"], "START_ZOOKEEPER"),
+        "false"
+    );
+    assert_eq!(
+        value(&host, &["--ip", "10.0.0.1"], "START_MESOS_SLAVE"),
+        "true"
+    );
+}
+
+#[test]
+fn change_13_values_the_user_gives_derived_variables_are_used() {
+    // The old script derived these whatever the files said.
+    let host = Host::new().file(
+        "host",
+        "LISTEN_IP=10.0.0.1\nDNSMASQ_BIND_INTERFACES=--interface=eth1\n\
+         CLUSTER_NAME=prod\nMESOS_CLUSTER_NAME=prod-mesos\nKEEPALIVED_VIP=10.0.0.100\n\
+         KEEPALIVED_CONSUL_TEMPLATE=' '\n",
+    );
+    let dnsmasq = value(&host, &["--ip", "10.0.0.1"], "DNSMASQ_APP_PARAMS");
+    assert!(dnsmasq.contains(" --interface=eth1"), "{dnsmasq}");
+    assert!(!dnsmasq.contains("--listen-address"), "{dnsmasq}");
+    let mesos = value(&host, &["--ip", "10.0.0.1"], "MESOS_MASTER_APP_PARAMS");
+    assert!(mesos.ends_with("--cluster=prod-mesos"), "{mesos}");
+    let template = value(&host, &["--ip", "10.0.0.1"], "CONSUL_TEMPLATE_APP_PARAMS");
+    assert!(!template.contains("keepalived"), "{template}");
+}

@@ -732,6 +732,14 @@ fn the_generated_files_start_the_twin_of_the_image() {
                 std::thread::sleep(Duration::from_millis(500));
             }
         }
+        if scenario.running.contains(&"consul-template_haproxy") {
+            // The first HAProxy, started before consul-template renders
+            // anything, runs on the generated base file (common::DELIBERATE,
+            // haproxy-first-start): its maxconn, which these machines can
+            // give, where the image's own file asks for more.
+            let first = up.exec(&["sh", "-c", "cat /etc/haproxy/haproxy_a.cfg"]);
+            assert!(first.contains("maxconn 4096"), "{}: {first}", scenario.name);
+        }
         if scenario.running.contains(&"consul-template_haproxy") && scenario.name == "standalone" {
             haproxy_follows_the_catalog(&up, scenario.ip, &format!("twin-{}", scenario.name));
             // Generating again without a change keeps the container; a

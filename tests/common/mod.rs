@@ -154,6 +154,10 @@ pub const DELIBERATE: &[(&str, &str)] = &[
         "`HAPROXY_MAXCONN` sets the global maxconn and `HAPROXY_STATS_AUTH` protects the statistics page",
     ),
     (
+        "haproxy-first-start",
+        "HAProxy starts on the generated base file",
+    ),
+    (
         "supervisor-console-auth",
         "`SUPERVISOR_USER` and `SUPERVISOR_PASSWORD` protect the supervisord console",
     ),
