@@ -471,3 +471,53 @@ fn folders_of_hosts_the_inventory_no_longer_has_are_reported_and_pruned() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// An inventory of three masters and `slaves` slaves.
+fn large_inventory(slaves: usize) -> String {
+    let mut text = String::from("masters:\n");
+    for i in 1..=3 {
+        text.push_str(&format!("  - {{host: m{i}, ip: 10.0.0.{i}}}\n"));
+    }
+    text.push_str("slaves:\n");
+    for i in 0..slaves {
+        text.push_str(&format!(
+            "  - {{host: s{i}, ip: 10.{}.{}.{}}}\n",
+            1 + i / 62500,
+            (i / 250) % 250,
+            i % 250 + 1
+        ));
+    }
+    text
+}
+
+#[test]
+fn three_thousand_hosts_are_written_with_a_thousand_file_descriptors() {
+    let test = "three_thousand_hosts_with_a_thousand_file_descriptors";
+    if !common::have("prlimit", test) {
+        return;
+    }
+    let dir = inventory(&large_inventory(2997));
+    let out = Command::new("prlimit")
+        .arg("--nofile=1024")
+        .arg(env!("CARGO_BIN_EXE_panteras"))
+        .args([
+            "-q",
+            "cluster",
+            "--inventory",
+            "cluster.yaml",
+            "--out",
+            "hosts",
+        ])
+        .current_dir(dir.path())
+        .env_clear()
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hosts = std::fs::read_dir(dir.path().join("hosts")).unwrap().count();
+    assert_eq!(hosts, 3000);
+    assert!(dir.path().join("hosts/s2996/docker-compose.yml").exists());
+}

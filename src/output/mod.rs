@@ -3,19 +3,30 @@
 //! A run holds a lock on the output directory, refuses before anything is
 //! written what it cannot replace (a directory, a symbolic link, a FIFO),
 //! then writes the whole set: every temporary file first, then the
-//! renames, docker-compose.yml last. Unchanged files are left alone; a
-//! replaced file keeps its owner, group and mode (without setuid and
-//! setgid); a file holding a secret is never readable by others.
+//! renames, docker-compose.yml last. Every path below the output directory
+//! is reached through directory descriptors without following a link, and
+//! no descriptor outlives the file it serves, so any number of files can be
+//! written. Unchanged files are left alone; a replaced file keeps its
+//! owner, group and mode (without setuid and setgid); a file holding a
+//! secret belongs to the running user and is never readable by others, and
+//! one that is (changed or not) is replaced.
 
+mod at;
+mod lock;
+mod write;
+
+use std::ffi::OsStr;
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Component, Path, PathBuf};
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use similar::TextDiff;
 
 use crate::render::RenderedFile;
+pub use write::prune;
+use write::write_set;
 
 /// What to do with the rendered files.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,8 +42,11 @@ pub enum Mode {
     DiffCheck,
 }
 
-/// The compose `env_file`: created empty when missing, never overwritten.
+/// The compose `env_file`: created empty (0600) when missing, never overwritten.
 pub const ENV_FILE: &str = "restricted/env";
+
+/// The largest file compared as it is: anything larger differs.
+const LIMIT: u64 = 16 * 1024 * 1024;
 
 /// The compose `env_file` of a host directory (`prefix`, empty for the
 /// output directory itself).
@@ -45,15 +59,41 @@ pub fn env_file(prefix: &Path) -> RenderedFile {
     }
 }
 
-/// A file as it is on disk now.
+/// What stands where a file goes, as far as this run cares.
 enum Current {
     Missing,
     /// A symbolic link where a file that is never replaced goes.
     Link,
+    /// A regular file: whether it holds the new content, and its mode and
+    /// owner.
     File {
-        bytes: Vec<u8>,
-        meta: fs::Metadata,
+        same: bool,
+        mode: u32,
+        uid: u32,
+        gid: u32,
     },
+}
+
+/// The mode, owner and group of a file that is replaced.
+type Old = Option<(u32, u32, u32)>;
+
+/// Why a file is written although its content may be the same.
+fn insecure(file: &RenderedFile, mode: u32, uid: u32) -> Option<String> {
+    if !file.secret {
+        return None;
+    }
+    if mode & 0o077 != 0 {
+        Some(format!(
+            "mode {:04o}: a file holding a secret is 0600",
+            mode & 0o777
+        ))
+    } else if uid != rustix::process::geteuid().as_raw() {
+        Some(format!(
+            "owned by uid {uid}: a file holding a secret belongs to the user panteras runs as"
+        ))
+    } else {
+        None
+    }
 }
 
 /// Applies `mode` to `files` under `out`, printing to `stdout`. Returns
@@ -64,212 +104,215 @@ pub fn apply(
     mode: Mode,
     stdout: &mut dyn Write,
 ) -> Result<bool> {
-    let _lock = lock(out, mode)?;
-    let current = inspect(out, files)?;
+    if mode == Mode::Write {
+        fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    }
+    let root = match at::open_root(out) {
+        Ok(root) => Some(root),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && mode != Mode::Write => None,
+        Err(e) => return Err(e).with_context(|| format!("cannot open {}", out.display())),
+    };
+    let _lock = match &root {
+        Some(root) => Some(lock::take(root, out, mode == Mode::Write)?),
+        None => None,
+    };
+    let current = match &root {
+        Some(root) => inspect(root, out, files)?,
+        None => files.iter().map(|_| Current::Missing).collect(),
+    };
     let cwd = std::env::current_dir().ok();
+    let shown = |path: &Path| shown(out, cwd.as_deref(), path);
     let mut changed = false;
-    let mut writes: Vec<(&RenderedFile, Option<&fs::Metadata>)> = Vec::new();
+    let mut writes: Vec<(&RenderedFile, Old)> = Vec::new();
     for (file, current) in files.iter().zip(&current) {
-        let shown = shown(out, cwd.as_deref(), &file.path);
+        let path = shown(&file.path);
         if file.keep_existing {
             if matches!(current, Current::Missing) {
                 changed = true;
                 match mode {
                     Mode::Write => writes.push((file, None)),
-                    Mode::DryRun | Mode::Diff => {
-                        writeln!(stdout, "# would create {shown} (empty)")?
-                    }
-                    Mode::Check | Mode::DiffCheck => writeln!(stdout, "missing: {shown}")?,
+                    Mode::DryRun | Mode::Diff => writeln!(stdout, "# would create {path} (empty)")?,
+                    Mode::Check | Mode::DiffCheck => writeln!(stdout, "missing: {path}")?,
                 }
             }
             continue;
         }
-        let (old, meta) = match current {
-            Current::File { bytes, meta } => (Some(bytes.as_slice()), Some(meta)),
-            _ => (None, None),
+        let (same, old, why) = match current {
+            Current::File {
+                same,
+                mode,
+                uid,
+                gid,
+            } => (
+                *same,
+                Some((*mode, *uid, *gid)),
+                insecure(file, *mode, *uid),
+            ),
+            _ => (false, None, None),
         };
-        let differs = old != Some(file.content.as_bytes());
+        let differs = !same || why.is_some();
         changed |= differs;
+        let reason = why.as_ref().map(|w| format!(" ({w})")).unwrap_or_default();
         match mode {
-            Mode::Write if differs => writes.push((file, meta)),
-            Mode::Write => writeln!(stdout, "unchanged {shown}")?,
+            Mode::Write if differs => writes.push((file, old)),
+            Mode::Write => writeln!(stdout, "unchanged {path}")?,
             Mode::DryRun => {
                 let state = if differs { "would write" } else { "unchanged" };
-                writeln!(stdout, "# {state}: {shown}")?;
+                writeln!(stdout, "# {state}: {path}{reason}")?;
                 stdout.write_all(file.content.as_bytes())?;
             }
             Mode::Diff | Mode::DiffCheck | Mode::Check => {
-                // A compose file is compared by what the container gets,
-                // whatever the format of the old one.
-                let container = old
-                    .filter(|_| differs && mode != Mode::Check)
-                    .filter(|_| file.path.ends_with("docker-compose.yml"))
-                    .and_then(|old| {
-                        crate::container::diff(&String::from_utf8_lossy(old), &file.content)
-                    });
-                if let Some(changes) = &container {
-                    stdout.write_all(changes.as_bytes())?;
-                } else if differs && mode != Mode::Check {
-                    let old_text = String::from_utf8_lossy(old.unwrap_or_default());
-                    let relative = file.path.display();
-                    let old_name = if old.is_some() {
-                        format!("a/{relative}")
+                if differs && mode != Mode::Check {
+                    if same {
+                        writeln!(stdout, "# {path}: rewritten{reason}")?;
                     } else {
-                        "/dev/null".into()
-                    };
-                    let diff = TextDiff::from_lines(old_text.as_ref(), file.content.as_str());
-                    write!(
-                        stdout,
-                        "{}",
-                        diff.unified_diff()
-                            .header(&old_name, &format!("b/{relative}"))
-                    )?;
+                        let old_text = match (&root, old.is_some()) {
+                            (Some(root), true) => old_text(root, &file.path),
+                            _ => None,
+                        };
+                        show_diff(stdout, file, old.is_some(), old_text.as_deref())?;
+                    }
                 }
                 if differs && mode != Mode::Diff {
-                    writeln!(stdout, "out of date: {shown}")?;
+                    writeln!(stdout, "out of date: {path}{reason}")?;
                 }
             }
         }
     }
-    if !writes.is_empty() {
+    if let (false, Some(root)) = (writes.is_empty(), &root) {
         // The compose file goes last, so that a failure part-way never
         // leaves a compose file that mounts daemon files not yet written.
         writes.sort_by_key(|(f, _)| f.path.ends_with("docker-compose.yml"));
-        write_set(out, &writes)?;
+        write_set(root, out, &writes)?;
         for (file, _) in &writes {
-            let shown = shown(out, cwd.as_deref(), &file.path);
+            let path = shown(&file.path);
             if file.keep_existing {
-                writeln!(stdout, "created {shown} (empty)")?;
+                writeln!(stdout, "created {path} (empty)")?;
             } else {
-                writeln!(stdout, "wrote {shown}")?;
+                writeln!(stdout, "wrote {path}")?;
             }
         }
     }
     Ok(changed)
 }
 
-/// Removes (in `Mode::Write`) or shows the folders `dirs` under `out`,
-/// under the run's lock; each is one plain name whose folder is no link.
-/// Returns whether there was any.
-pub fn prune(out: &Path, dirs: &[String], mode: Mode, stdout: &mut dyn Write) -> Result<bool> {
-    if dirs.is_empty() {
-        return Ok(false);
+/// Prints how `file` would change: a compose file by what the container
+/// gets, whatever the old one's format; any other file as a unified diff.
+fn show_diff(
+    stdout: &mut dyn Write,
+    file: &RenderedFile,
+    exists: bool,
+    old: Option<&[u8]>,
+) -> Result<()> {
+    let relative = file.path.display();
+    if exists && old.is_none() {
+        writeln!(
+            stdout,
+            "# {relative}: the file on disk is larger than {} MiB; not shown",
+            LIMIT >> 20
+        )?;
+        return Ok(());
     }
-    let _lock = lock(out, mode)?;
-    let cwd = std::env::current_dir().ok();
-    for dir in dirs {
-        let path = out.join(dir);
-        let shown = shown(out, cwd.as_deref(), Path::new(dir));
-        let plain = Path::new(dir).components().count() == 1
-            && matches!(
-                Path::new(dir).components().next(),
-                Some(Component::Normal(_))
-            );
-        let is_dir = fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
-        if !plain || !is_dir {
-            anyhow::bail!("{shown}: not a folder of the output directory; nothing was removed");
-        }
-        match mode {
-            Mode::Write => {
-                fs::remove_dir_all(&path).with_context(|| format!("cannot remove {shown}"))?;
-                writeln!(stdout, "removed {shown}/")?;
-            }
-            Mode::DryRun | Mode::Diff => writeln!(stdout, "# would remove {shown}/")?,
-            Mode::Check | Mode::DiffCheck => writeln!(stdout, "stale: {shown}/")?,
-        }
+    let old_text = String::from_utf8_lossy(old.unwrap_or_default());
+    if exists
+        && file.path.ends_with("docker-compose.yml")
+        && let Some(changes) = crate::container::diff(&old_text, &file.content)
+    {
+        stdout.write_all(changes.as_bytes())?;
+        return Ok(());
     }
-    Ok(true)
-}
-
-/// The lock of a run on its output directory (released when dropped):
-/// exclusive for a run that writes, shared for one that only reads, so
-/// that two runs never mix their files.
-fn lock(out: &Path, mode: Mode) -> Result<Option<fs::File>> {
-    if mode == Mode::Write {
-        fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    } else if !out.is_dir() {
-        return Ok(None);
-    }
-    let dir = fs::File::open(out).with_context(|| format!("cannot open {}", out.display()))?;
-    let exclusive = mode == Mode::Write;
-    let taken = if exclusive {
-        dir.try_lock()
+    let old_name = if exists {
+        format!("a/{relative}")
     } else {
-        dir.try_lock_shared()
+        "/dev/null".into()
     };
-    if taken.is_err() {
-        eprintln!(
-            "waiting for another panteras run to finish with {}",
-            out.display()
-        );
-        let locked = if exclusive {
-            dir.lock()
-        } else {
-            dir.lock_shared()
-        };
-        locked.with_context(|| format!("cannot lock {}", out.display()))?;
-    }
-    Ok(Some(dir))
+    let diff = TextDiff::from_lines(old_text.as_ref(), file.content.as_str());
+    write!(
+        stdout,
+        "{}",
+        diff.unified_diff()
+            .header(&old_name, &format!("b/{relative}"))
+    )?;
+    Ok(())
 }
 
-/// Reads what is on disk where each file goes, refusing (all at once,
+/// The bytes of the file at `path` below `root`, when it is no larger than
+/// the limit.
+fn old_text(root: &OwnedFd, path: &Path) -> Option<Vec<u8>> {
+    let parts = at::parts(path).ok()?;
+    let (name, parents) = parts.split_last()?;
+    let dir = at::open_dir(root, parents, false, &mut |_| {}).ok()?;
+    let mut file = at::open_file(&dir, name).ok()?;
+    at::read_at_most(&mut file, LIMIT).ok().flatten()
+}
+
+/// Looks at what stands where each file goes, refusing (all at once,
 /// before anything is written) what panteras must not replace or follow.
-fn inspect(out: &Path, files: &[RenderedFile]) -> Result<Vec<Current>> {
+fn inspect(root: &OwnedFd, out: &Path, files: &[RenderedFile]) -> Result<Vec<Current>> {
     let mut problems = Vec::new();
-    let mut current = Vec::new();
+    let mut current = Vec::with_capacity(files.len());
     for file in files {
-        match inspect_one(out, file) {
+        match inspect_one(root, out, file) {
             Ok(found) => current.push(found),
-            Err(problem) => problems.push(problem),
+            Err(problem) => {
+                if !problems.contains(&problem) {
+                    problems.push(problem);
+                }
+                current.push(Current::Missing);
+            }
         }
     }
     if problems.is_empty() {
         return Ok(current);
     }
-    problems.dedup();
-    anyhow::bail!("{}\nnothing was written", problems.join("\n"))
+    bail!("{}\nnothing was written", problems.join("\n"))
 }
 
-fn inspect_one(out: &Path, file: &RenderedFile) -> Result<Current, String> {
-    let mut path = out.to_path_buf();
-    let parts: Vec<Component> = file.path.components().collect();
-    for (i, part) in parts.iter().enumerate() {
-        let Component::Normal(name) = part else {
-            return Err(format!(
-                "{}: not a plain relative path",
-                file.path.display()
-            ));
-        };
-        path.push(name);
-        let last = i + 1 == parts.len();
-        let meta = match fs::symlink_metadata(&path) {
-            Ok(meta) => meta,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Current::Missing),
-            Err(e) => return Err(format!("{}: cannot read: {e}", path.display())),
-        };
-        let kind = meta.file_type();
-        if kind.is_symlink() {
-            if last && file.keep_existing {
-                return Ok(Current::Link);
-            }
-            return Err(format!(
-                "{}: a symbolic link; panteras follows no link below the output directory\n  \
-                 fix: replace it by the {} it points to",
-                path.display(),
-                if last { "file" } else { "directory" }
-            ));
-        }
-        if !last {
-            if !kind.is_dir() {
-                return Err(format!(
+/// The path of the first `count` components of `parts` under `out`.
+fn joined(out: &Path, parts: &[&OsStr], count: usize) -> PathBuf {
+    parts[..count]
+        .iter()
+        .fold(out.to_path_buf(), |p, c| p.join(c))
+}
+
+fn inspect_one(root: &OwnedFd, out: &Path, file: &RenderedFile) -> Result<Current, String> {
+    let parts = at::parts(&file.path)?;
+    let (name, parents) = parts
+        .split_last()
+        .ok_or_else(|| format!("{}: an empty path", file.path.display()))?;
+    let dir = match at::open_dir(root, parents, false, &mut |_| {}) {
+        Ok(dir) => dir,
+        Err(at::Blocked::Missing) => return Ok(Current::Missing),
+        Err(at::Blocked::At(i, why)) => {
+            let path = joined(out, &parts, i + 1);
+            return Err(if why.starts_with("not a directory") {
+                format!(
                     "{}: not a directory, and panteras writes {} there\n  fix: move it away",
                     path.display(),
                     file.path.display()
-                ));
-            }
-            continue;
+                )
+            } else {
+                format!("{}: {why}", path.display())
+            });
         }
-        if kind.is_dir() {
+    };
+    let path = out.join(&file.path);
+    let stat = match at::kind(&dir, name) {
+        Ok(None) => return Ok(Current::Missing),
+        Ok(Some(stat)) => stat,
+        Err(e) => return Err(format!("{}: cannot read: {e}", path.display())),
+    };
+    use rustix::fs::FileType;
+    match at::file_type(&stat) {
+        FileType::Symlink if file.keep_existing => return Ok(Current::Link),
+        FileType::Symlink => {
+            return Err(format!(
+                "{}: a symbolic link; panteras follows no link below the output directory\n  \
+                 fix: replace it by the file it points to",
+                path.display()
+            ));
+        }
+        FileType::Directory => {
             return Err(format!(
                 "{}: a directory stands where panteras writes a file (Docker makes one when a \
                  mounted file is missing at `docker compose up`)\n  fix: remove it (rmdir {0}) \
@@ -277,111 +320,33 @@ fn inspect_one(out: &Path, file: &RenderedFile) -> Result<Current, String> {
                 path.display()
             ));
         }
-        if !kind.is_file() {
+        FileType::RegularFile => {}
+        _ => {
             return Err(format!(
                 "{}: not a regular file (a FIFO, socket or device)\n  fix: move it away",
                 path.display()
             ));
         }
-        if file.keep_existing {
-            return Ok(Current::File {
-                bytes: Vec::new(),
-                meta,
-            });
-        }
-        let bytes = fs::read(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-        return Ok(Current::File { bytes, meta });
     }
-    Err(format!("{}: an empty path", file.path.display()))
-}
-
-/// Writes a set of files: every temporary file first (each in the
-/// directory of the file it replaces), then the renames in order. On a
-/// failure before the renames, the temporary files and the directories
-/// made for them are removed and every old file is left as it was.
-fn write_set(out: &Path, writes: &[(&RenderedFile, Option<&fs::Metadata>)]) -> Result<()> {
-    let mut made_dirs: Vec<PathBuf> = Vec::new();
-    let prepared: Result<Vec<_>> = writes
-        .iter()
-        .map(|(file, old)| {
-            let path = out.join(&file.path);
-            let dir = path.parent().unwrap_or(out);
-            make_dirs(out, dir, &mut made_dirs)?;
-            let tmp = temporary(&path, dir, &file.content, mode_for(*old, file.secret), *old)?;
-            Ok((tmp, path))
-        })
-        .collect();
-    let prepared = match prepared {
-        Ok(prepared) => prepared,
-        Err(error) => {
-            for dir in made_dirs.iter().rev() {
-                let _ = fs::remove_dir(dir);
-            }
-            return Err(error.context("nothing was written"));
-        }
-    };
-    for (tmp, path) in prepared {
-        tmp.persist(&path)
-            .map_err(|e| e.error)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+    let (mode, uid, gid) = (stat.st_mode, stat.st_uid, stat.st_gid);
+    if file.keep_existing {
+        return Ok(Current::File {
+            same: true,
+            mode,
+            uid,
+            gid,
+        });
     }
-    Ok(())
-}
-
-/// Creates `dir` and its missing parents below `out`, recording each.
-fn make_dirs(out: &Path, dir: &Path, made: &mut Vec<PathBuf>) -> Result<()> {
-    let mut missing = Vec::new();
-    let mut at = dir;
-    while at != out && !at.exists() {
-        missing.push(at.to_path_buf());
-        match at.parent() {
-            Some(parent) => at = parent,
-            None => break,
-        }
-    }
-    for dir in missing.into_iter().rev() {
-        fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        made.push(dir);
-    }
-    Ok(())
-}
-
-/// The mode of a written file: the replaced file's permission bits
-/// (setuid, setgid and sticky dropped) or 0644; never more than 0600 for
-/// a file holding a secret.
-fn mode_for(old: Option<&fs::Metadata>, secret: bool) -> u32 {
-    let mode = old.map_or(0o644, |meta| meta.permissions().mode() & 0o777);
-    if secret { mode & 0o600 } else { mode }
-}
-
-/// A complete temporary file beside `path`, with the owner and group of
-/// the file it replaces where this user may set them.
-fn temporary(
-    path: &Path,
-    dir: &Path,
-    content: &str,
-    mode: u32,
-    old: Option<&fs::Metadata>,
-) -> Result<tempfile::NamedTempFile> {
-    let context = || format!("cannot write {}", path.display());
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".panteras-")
-        .permissions(fs::Permissions::from_mode(0o600))
-        .tempfile_in(dir)
-        .with_context(context)?;
-    tmp.write_all(content.as_bytes()).with_context(context)?;
-    if let Some(old) = old {
-        let file = tmp.as_file();
-        // Another user's file is kept theirs when this run may (root);
-        // otherwise its group when this user is in it; else it becomes ours.
-        if std::os::unix::fs::fchown(file, Some(old.uid()), Some(old.gid())).is_err() {
-            let _ = std::os::unix::fs::fchown(file, None, Some(old.gid()));
-        }
-    }
-    tmp.as_file()
-        .set_permissions(fs::Permissions::from_mode(mode))
-        .with_context(context)?;
-    Ok(tmp)
+    let mut opened =
+        at::open_file(&dir, name).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let same = at::same_content(&mut opened, stat.st_size as u64, file.content.as_bytes())
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    Ok(Current::File {
+        same,
+        mode,
+        uid,
+        gid,
+    })
 }
 
 /// A written path as the user would type it from where panteras runs.
@@ -393,10 +358,10 @@ fn shown(out: &Path, cwd: Option<&Path>, path: &Path) -> String {
     let relative = relative.strip_prefix(".").unwrap_or(&relative);
     relative.display().to_string()
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
     fn file(content: &str) -> Vec<RenderedFile> {
         vec![
@@ -645,5 +610,88 @@ mod tests {
         );
         assert_eq!(fs::read_to_string(&path).unwrap(), "one\ntwo\n");
         assert!(!tmp.path().join(ENV_FILE).exists());
+    }
+
+    #[test]
+    fn a_secret_file_is_made_ours_and_0600_even_when_its_content_is_the_same() {
+        let tmp = tempfile::tempdir().unwrap();
+        let secret = [RenderedFile::new("secret", "password=x\n".into()).secret_if(true)];
+        apply_files(tmp.path(), &secret, Mode::Write).unwrap();
+        let path = tmp.path().join("secret");
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        let (changed, printed) = apply_files(tmp.path(), &secret, Mode::Check).unwrap();
+        assert!(changed, "--check passes a secret readable by others");
+        assert_eq!(
+            printed,
+            "out of date: secret (mode 0644: a file holding a secret is 0600)\n"
+        );
+        apply_files(tmp.path(), &secret, Mode::Write).unwrap();
+        assert_eq!(mode_of(&path), 0o600);
+        // Planted by another user (root can plant it): the new file is ours.
+        if fs::metadata(&path).unwrap().uid() == 0 {
+            std::os::unix::fs::chown(&path, Some(4321), Some(4321)).unwrap();
+            let (changed, printed) = apply_files(tmp.path(), &secret, Mode::Check).unwrap();
+            assert!(
+                changed && printed.contains("owned by uid 4321"),
+                "{printed}"
+            );
+            apply_files(tmp.path(), &secret, Mode::Write).unwrap();
+            assert_eq!(fs::metadata(&path).unwrap().uid(), 0);
+            assert_eq!(fs::read_to_string(&path).unwrap(), "password=x\n");
+        }
+    }
+
+    #[test]
+    fn the_env_file_is_created_0600_and_a_killed_runs_temporaries_go() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::create_dir_all(tmp.path().join("restricted")).unwrap();
+        fs::write(tmp.path().join(".panteras-999-0"), "half").unwrap();
+        fs::write(tmp.path().join("restricted/.panteras-999-1"), "half").unwrap();
+        run(tmp.path(), "a\n", Mode::Write);
+        assert_eq!(mode_of(&tmp.path().join(ENV_FILE)), 0o600);
+        assert!(
+            leftovers(tmp.path()).is_empty(),
+            "{:?}",
+            leftovers(tmp.path())
+        );
+        assert!(leftovers(&tmp.path().join("restricted")).is_empty());
+    }
+
+    #[test]
+    fn a_large_file_on_disk_is_not_read_to_compare_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("docker-compose.yml");
+        // A sparse file of 3 GB: reading it whole would take that much memory.
+        let big = fs::File::create(&path).unwrap();
+        big.set_len(3 << 30).unwrap();
+        let (changed, printed) = run(tmp.path(), "a\n", Mode::Diff);
+        assert!(changed);
+        assert!(
+            printed.contains("larger than 16 MiB; not shown"),
+            "{printed}"
+        );
+        run(tmp.path(), "a\n", Mode::Write);
+        assert_eq!(fs::read_to_string(&path).unwrap(), "a\n");
+    }
+
+    #[test]
+    fn a_directory_swapped_for_a_link_after_the_checks_is_not_followed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let elsewhere = tmp.path().join("elsewhere");
+        fs::create_dir_all(out.join("generated")).unwrap();
+        fs::create_dir_all(&elsewhere).unwrap();
+        let files = [RenderedFile::new("generated/x.cfg", "x\n".into())];
+        let root = at::open_root(&out).unwrap();
+        let current = inspect(&root, &out, &files).unwrap();
+        assert!(matches!(current[0], Current::Missing));
+        // Between the checks and the writes, generated/ becomes a link.
+        fs::remove_dir(out.join("generated")).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, out.join("generated")).unwrap();
+        let error = write_set(&root, &out, &[(&files[0], None)])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("nothing was written"), "{error}");
+        assert_eq!(fs::read_dir(&elsewhere).unwrap().count(), 0);
     }
 }
