@@ -114,6 +114,57 @@ pub fn open_dir(
     Ok(dir)
 }
 
+/// Walks to directory after directory below the root, keeping open only
+/// the chain of the current one (as many descriptors as it is deep): files
+/// that share directories, as a host's do, open each of them once.
+pub struct Walker<'r> {
+    root: &'r OwnedFd,
+    open: Vec<(std::ffi::OsString, OwnedFd)>,
+}
+
+impl<'r> Walker<'r> {
+    pub fn new(root: &'r OwnedFd) -> Walker<'r> {
+        Walker {
+            root,
+            open: Vec::new(),
+        }
+    }
+
+    /// The directory of `parts`, as [`open_dir`] opens it, reusing the
+    /// directories it shares with the last one.
+    pub fn dir(
+        &mut self,
+        parts: &[&OsStr],
+        create: bool,
+        made: &mut dyn FnMut(usize),
+    ) -> Result<&OwnedFd, Blocked> {
+        let shared = self
+            .open
+            .iter()
+            .zip(parts)
+            .take_while(|((open, _), part)| open.as_os_str() == **part)
+            .count();
+        self.open.truncate(shared);
+        for i in shared..parts.len() {
+            let parent = match self.open.last() {
+                Some((_, fd)) => fd,
+                None => self.root,
+            };
+            let fd = open_dir(parent, &parts[i..=i], create, &mut |_| made(i + 1)).map_err(
+                |blocked| match blocked {
+                    Blocked::At(_, why) => Blocked::At(i, why),
+                    missing => missing,
+                },
+            )?;
+            self.open.push((parts[i].to_os_string(), fd));
+        }
+        Ok(match self.open.last() {
+            Some((_, fd)) => fd,
+            None => self.root,
+        })
+    }
+}
+
 /// Opens a regular file at `name` of `dir` for reading, links refused, and
 /// a FIFO or device never waited on.
 pub fn open_file(dir: &OwnedFd, name: &OsStr) -> io::Result<File> {

@@ -251,8 +251,9 @@ fn old_text(root: &OwnedFd, path: &Path) -> Option<Vec<u8>> {
 fn inspect(root: &OwnedFd, out: &Path, files: &[RenderedFile]) -> Result<Vec<Current>> {
     let mut problems = Vec::new();
     let mut current = Vec::with_capacity(files.len());
+    let mut walker = at::Walker::new(root);
     for file in files {
-        match inspect_one(root, out, file) {
+        match inspect_one(&mut walker, out, file) {
             Ok(found) => current.push(found),
             Err(problem) => {
                 if !problems.contains(&problem) {
@@ -275,12 +276,16 @@ fn joined(out: &Path, parts: &[&OsStr], count: usize) -> PathBuf {
         .fold(out.to_path_buf(), |p, c| p.join(c))
 }
 
-fn inspect_one(root: &OwnedFd, out: &Path, file: &RenderedFile) -> Result<Current, String> {
+fn inspect_one(
+    walker: &mut at::Walker,
+    out: &Path,
+    file: &RenderedFile,
+) -> Result<Current, String> {
     let parts = at::parts(&file.path)?;
     let (name, parents) = parts
         .split_last()
         .ok_or_else(|| format!("{}: an empty path", file.path.display()))?;
-    let dir = match at::open_dir(root, parents, false, &mut |_| {}) {
+    let dir = match walker.dir(parents, false, &mut |_| {}) {
         Ok(dir) => dir,
         Err(at::Blocked::Missing) => return Ok(Current::Missing),
         Err(at::Blocked::At(i, why)) => {
@@ -297,7 +302,7 @@ fn inspect_one(root: &OwnedFd, out: &Path, file: &RenderedFile) -> Result<Curren
         }
     };
     let path = out.join(&file.path);
-    let stat = match at::kind(&dir, name) {
+    let stat = match at::kind(dir, name) {
         Ok(None) => return Ok(Current::Missing),
         Ok(Some(stat)) => stat,
         Err(e) => return Err(format!("{}: cannot read: {e}", path.display())),
@@ -338,7 +343,7 @@ fn inspect_one(root: &OwnedFd, out: &Path, file: &RenderedFile) -> Result<Curren
         });
     }
     let mut opened =
-        at::open_file(&dir, name).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        at::open_file(dir, name).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     let same = at::same_content(&mut opened, stat.st_size as u64, file.content.as_bytes())
         .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     Ok(Current::File {

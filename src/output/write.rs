@@ -27,22 +27,24 @@ pub(super) fn write_set(root: &OwnedFd, out: &Path, writes: &[(&RenderedFile, Ol
     let mut made: Vec<Vec<&OsStr>> = Vec::new();
     let mut prepared: Vec<Prepared> = Vec::new();
     let mut cleaned: HashSet<Vec<&OsStr>> = HashSet::new();
+    let mut walker = at::Walker::new(root);
     let result: Result<()> = writes.iter().try_for_each(|(file, old)| {
         let path = out.join(&file.path);
         let context = || format!("cannot write {}", path.display());
         let parts = at::parts(&file.path).map_err(anyhow::Error::msg)?;
         let (_, parents) = parts.split_last().context("an empty path")?;
-        let dir = at::open_dir(root, parents, true, &mut |count| {
-            made.push(parents[..count].to_vec());
-        })
-        .map_err(|blocked| match blocked {
-            at::Blocked::Missing => anyhow::anyhow!("{}: missing", path.display()),
-            at::Blocked::At(i, why) => {
-                anyhow::anyhow!("{}: {why}", joined(out, parents, i + 1).display())
-            }
-        })?;
+        let dir = walker
+            .dir(parents, true, &mut |count| {
+                made.push(parents[..count].to_vec());
+            })
+            .map_err(|blocked| match blocked {
+                at::Blocked::Missing => anyhow::anyhow!("{}: missing", path.display()),
+                at::Blocked::At(i, why) => {
+                    anyhow::anyhow!("{}: {why}", joined(out, parents, i + 1).display())
+                }
+            })?;
         if cleaned.insert(parents.to_vec()) {
-            at::remove_stale_temporaries(&dir).with_context(context)?;
+            at::remove_stale_temporaries(dir).with_context(context)?;
         }
         let (mode, owner) = match old {
             // The replaced file's permission bits, without setuid, setgid
@@ -55,19 +57,22 @@ pub(super) fn write_set(root: &OwnedFd, out: &Path, writes: &[(&RenderedFile, Ol
             None => (0o644, None),
         };
         let mode = if file.secret { mode & 0o600 } else { mode };
-        let temporary = at::write_temporary(&dir, file.content.as_bytes(), mode, owner)
-            .with_context(context)?;
+        let temporary =
+            at::write_temporary(dir, file.content.as_bytes(), mode, owner).with_context(context)?;
         prepared.push(Prepared { parts, temporary });
         Ok(())
     });
+    drop(walker);
+    let mut walker = at::Walker::new(root);
     if let Err(error) = result {
         for done in &prepared {
             if let Some((_, parents)) = done.parts.split_last()
-                && let Ok(dir) = at::open_dir(root, parents, false, &mut |_| {})
+                && let Ok(dir) = walker.dir(parents, false, &mut |_| {})
             {
-                let _ = at::unlink(&dir, OsStr::new(&done.temporary));
+                let _ = at::unlink(dir, OsStr::new(&done.temporary));
             }
         }
+        drop(walker);
         for dir in made.iter().rev() {
             if let Some((name, parents)) = dir.split_last()
                 && let Ok(parent) = at::open_dir(root, parents, false, &mut |_| {})
@@ -81,10 +86,11 @@ pub(super) fn write_set(root: &OwnedFd, out: &Path, writes: &[(&RenderedFile, Ol
         let path = joined(out, &done.parts, done.parts.len());
         let context = || format!("cannot write {}", path.display());
         let (name, parents) = done.parts.split_last().context("an empty path")?;
-        let dir = at::open_dir(root, parents, false, &mut |_| {})
+        let dir = walker
+            .dir(parents, false, &mut |_| {})
             .map_err(|_| anyhow::anyhow!("{}: its directory changed", path.display()))
             .with_context(context)?;
-        at::rename(&dir, &done.temporary, name).with_context(context)?;
+        at::rename(dir, &done.temporary, name).with_context(context)?;
     }
     Ok(())
 }
