@@ -21,6 +21,10 @@ use crate::show::shell_quote;
 use entries::{Entry, boolean, entry, settings, validate};
 use yaml::{Node, Problems, Source, document, pairs};
 
+/// The most masters an inventory may have: ZooKeeper's server ids (myid)
+/// run from 1 to 255, and every host's files list every master.
+const MAX_MASTERS: usize = 255;
+
 /// Variables the inventory sets from each host's entry and role.
 const PER_HOST: [&str; 5] = ["HOSTNAME", "FQDN", "IP", "MASTER", "SLAVE"];
 
@@ -145,6 +149,15 @@ impl Inventory {
                     entries.push(entry);
                 }
             }
+        }
+        if masters_given > MAX_MASTERS {
+            problems.add(
+                masters_line.unwrap_or(1),
+                format!(
+                    "{masters_given} masters: a ZooKeeper ensemble has at most {MAX_MASTERS} servers \
+                     (their ids, ZOOKEEPER_ID, run from 1 to {MAX_MASTERS}); a cluster needs 3 or 5"
+                ),
+            );
         }
         if masters_given == 0 {
             problems.add(
@@ -490,6 +503,47 @@ mod tests {
              cluster.yaml:12: GOMAXPROCS=\"none\" is not valid: expected a whole number from 1 up\n\
              cluster.yaml:13: host M2 is host m2 of line 8: host names are the same whatever their case"
         );
+    }
+
+    #[test]
+    fn more_masters_than_a_zookeeper_ensemble_can_have_are_refused_before_rendering() {
+        let mut text = String::from("masters:\n");
+        for i in 0..256 {
+            text.push_str(&format!(
+                "  - {{host: m{i}, ip: 10.0.{}.{}}}\n",
+                i / 250,
+                i % 250 + 1
+            ));
+        }
+        let refused = error(&text);
+        assert!(
+            refused
+                .starts_with("cluster.yaml:1: 256 masters: a ZooKeeper ensemble has at most 255"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_of_every_kind_is_refused_without_exhausting_the_stack() {
+        let deep = 50_000;
+        let mut indented = String::from("masters:\n");
+        for level in 0..200 {
+            indented.push_str(&format!("{}- \n", "  ".repeat(level)));
+        }
+        for text in [
+            format!("masters:\n{}x\n", "- ".repeat(deep)),
+            format!("masters: {}\n", "[".repeat(deep)),
+            format!("masters: {}\n", "{a: ".repeat(deep)),
+            indented,
+        ] {
+            let refused = error(&text);
+            assert!(
+                refused.contains("nested more than 32 deep")
+                    || refused.contains("recursion limit exceeded"),
+                "{}",
+                &refused[..refused.len().min(200)]
+            );
+        }
     }
 
     #[test]

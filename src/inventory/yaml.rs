@@ -2,8 +2,8 @@
 //! starts on and each scalar with its source text; anchors, aliases and
 //! second documents refused; every problem kept with its line.
 
-use yaml_rust2::parser::{Event, MarkedEventReceiver};
-use yaml_rust2::scanner::{Marker, TScalarStyle};
+use yaml_rust2::parser::Event;
+use yaml_rust2::scanner::TScalarStyle;
 
 use crate::layers::Source as LayerSource;
 
@@ -69,28 +69,37 @@ impl Node {
     }
 }
 
-/// Collects the parser's events with the line of each.
-pub(super) struct Events(Vec<(Event, usize)>);
-
-impl MarkedEventReceiver for Events {
-    fn on_event(&mut self, event: Event, mark: Marker) {
-        self.0.push((event, mark.line()));
-    }
-}
+/// How deep maps and lists may nest: an inventory needs four levels
+/// (masters, an entry, its settings, a value); more is refused before it
+/// can exhaust the stack.
+const MAX_DEPTH: usize = 32;
 
 /// The one document of `text` as a tree; anchors, aliases and more than
 /// one document are refused (an inventory needs none of them, and an alias
 /// can make a small file expand without bound).
 pub(super) fn document(text: &str) -> Result<Option<Node>, (usize, String)> {
-    let mut events = Events(Vec::new());
-    yaml_rust2::parser::Parser::new_from_str(text)
-        .load(&mut events, true)
-        .map_err(|e| (e.marker().line(), e.info().to_string()))?;
+    let mut parser = yaml_rust2::parser::Parser::new_from_str(text);
     let mut stack: Vec<Node> = Vec::new();
     let mut root: Option<Node> = None;
     let mut documents = 0;
-    for (event, line) in events.0 {
+    loop {
+        let (event, mark) = parser
+            .next_token()
+            .map_err(|e| (e.marker().line(), e.info().to_string()))?;
+        let line = mark.line();
+        if matches!(event, Event::SequenceStart(..) | Event::MappingStart(..))
+            && stack.len() >= MAX_DEPTH
+        {
+            // The nodes built so far are flat enough to drop.
+            return Err((
+                line,
+                format!(
+                    "lists and maps nested more than {MAX_DEPTH} deep; an inventory needs four"
+                ),
+            ));
+        }
         let node = match event {
+            Event::StreamEnd => break,
             Event::DocumentStart => {
                 documents += 1;
                 if documents > 1 {
