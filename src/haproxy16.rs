@@ -476,21 +476,40 @@ fn proxy_keyword(words: &[&str]) -> Option<&'static str> {
         .copied()
 }
 
+/// The most bind options `HAPROXY_CERT_OPTS` may hold (HAProxy 1.6 reads
+/// at most 64 words on a line).
+const MAX_BIND_WORDS: usize = 64;
+
 /// Checks the words of a bind line after the address against HAProxy
-/// 1.6's bind options.
+/// 1.6's bind options: each known, with a value of its form where it takes
+/// one, and the options that need another with it (a certificate for
+/// `ssl`, a CA for `verify` and `generate-certificates`).
 pub fn bind_options(words: &[&str]) -> Result<(), String> {
+    if words.len() > MAX_BIND_WORDS {
+        return Err(format!(
+            "{} words; HAProxy 1.6 reads at most {MAX_BIND_WORDS} on a line",
+            words.len()
+        ));
+    }
+    let mut given: Vec<&str> = Vec::new();
+    let mut verify = None;
     let mut words = words.iter().copied();
     while let Some(word) = words.next() {
+        given.push(word);
         if word == "verify" {
             match words.next() {
-                Some("none" | "optional" | "required") => continue,
+                Some(mode @ ("none" | "optional" | "required")) => {
+                    verify = Some(mode);
+                    continue;
+                }
                 _ => return Err("`verify` takes none, optional or required".into()),
             }
         }
         if BIND_WITH_VALUE.contains(&word) {
-            if words.next().is_none() {
+            let Some(value) = words.next() else {
                 return Err(format!("`{word}` needs a value after it"));
-            }
+            };
+            bind_value(word, value)?;
         } else if !BIND_FLAGS.contains(&word) {
             return Err(format!(
                 "`{word}` is not a bind option of HAProxy 1.6 (the image's); expected options \
@@ -498,7 +517,64 @@ pub fn bind_options(words: &[&str]) -> Result<(), String> {
             ));
         }
     }
+    let has = |option: &str| given.contains(&option);
+    if has("ssl") && !has("crt") && !has("crt-list") {
+        return Err("`ssl` needs a certificate: `crt FILE` (or `crt-list FILE`)".into());
+    }
+    if matches!(verify, Some("optional" | "required")) && !has("ca-file") {
+        return Err("`verify` of the clients needs their CA: `ca-file FILE`".into());
+    }
+    if has("generate-certificates") && !has("ca-sign-file") {
+        return Err(
+            "`generate-certificates` needs the CA that signs them: `ca-sign-file FILE`".into(),
+        );
+    }
     Ok(())
+}
+
+/// Checks the value of a bind option that takes one.
+fn bind_value(option: &str, value: &str) -> Result<(), String> {
+    let whole = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    let ok = match option {
+        "backlog" | "maxconn" | "mss" | "id" | "uid" | "gid" => whole(value),
+        "nice" => value
+            .strip_prefix('-')
+            .unwrap_or(value)
+            .parse::<u16>()
+            .is_ok_and(|n| n <= 1024),
+        "tcp-ut" => {
+            let digits = value.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+            whole(digits)
+                && matches!(
+                    &value[digits.len()..],
+                    "" | "us" | "ms" | "s" | "m" | "h" | "d"
+                )
+        }
+        "level" => matches!(value, "user" | "operator" | "admin"),
+        "mode" => whole(value) && value.bytes().all(|b| b < b'8'),
+        "process" => {
+            matches!(value, "all" | "odd" | "even")
+                || value
+                    .split_once('-')
+                    .map_or(whole(value), |(a, b)| whole(a) && whole(b))
+        }
+        "namespace" => {
+            return Err(
+                "`namespace` names a network namespace of the host, which the container \
+                 (host networking) does not have"
+                    .into(),
+            );
+        }
+        "user" | "group" => value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("`{option} {value}`: not a value `{option}` takes"))
+    }
 }
 
 /// Checks server options; the first unknown one is named (what follows it
@@ -609,5 +685,36 @@ mod tests {
         for (found, expected) in found.iter().zip(expected) {
             assert!(found.starts_with(expected), "{found}");
         }
+    }
+
+    #[test]
+    fn bind_options_take_values_of_their_form_and_what_they_need() {
+        let check = |text: &str| bind_options(&text.split_whitespace().collect::<Vec<_>>());
+        for good in [
+            "ssl crt /x.pem no-sslv3 ciphers HIGH:!aNULL",
+            "ssl crt /x.pem verify required ca-file /ca.pem",
+            "ssl crt /x.pem generate-certificates ca-sign-file /ca.pem",
+            "maxconn 100 backlog 10 nice -5 level admin mode 0600 process 1-2 tcp-ut 30s",
+        ] {
+            assert_eq!(check(good), Ok(()), "{good}");
+        }
+        for (bad, why) in [
+            ("ssl", "`ssl` needs a certificate"),
+            ("ssl crt /x.pem verify required", "needs their CA"),
+            (
+                "ssl crt /x.pem generate-certificates",
+                "`ca-sign-file FILE`",
+            ),
+            ("maxconn lots", "`maxconn lots`: not a value"),
+            ("backlog -5", "`backlog -5`: not a value"),
+            ("level god", "`level god`"),
+            ("namespace x", "network namespace"),
+            ("mode 0999", "`mode 0999`"),
+        ] {
+            let error = check(bad).unwrap_err();
+            assert!(error.contains(why), "{bad}: {error}");
+        }
+        let many = vec!["accept-proxy"; 65].join(" ");
+        assert!(check(&many).unwrap_err().contains("at most 64"));
     }
 }

@@ -93,28 +93,66 @@ pub struct Layers {
 /// The largest input file panteras reads.
 const MAX_FILE: u64 = 16 * 1024 * 1024;
 
+/// File systems whose files are views of the kernel, not settings: a read
+/// may block for ever (`/proc/kmsg`) or never end (`/proc/self/pagemap`).
+const PSEUDO_FILE_SYSTEMS: [(i64, &str); 10] = [
+    (0x9fa0, "proc"),
+    (0x6265_6572, "sysfs"),
+    (0x6462_6720, "debugfs"),
+    (0x7472_6163, "tracefs"),
+    (0x7363_6673, "securityfs"),
+    (0x0027_e0eb, "cgroup"),
+    (0x6367_7270, "cgroup2"),
+    (0xcafe_4a11, "bpf"),
+    (0x6265_6570, "configfs"),
+    (0x6165_676c, "pstore"),
+];
+
 /// The text of an input file, `None` when there is none. A FIFO, a device
-/// or a directory is refused (reading one could block or never end), and so
-/// is a file too large to be a list of settings or not UTF-8.
+/// or a directory is refused, and so is a file of the kernel's (proc,
+/// sysfs, ...): reading one could block or never end. At most the largest
+/// settings file and one byte more is read, and a file that is not UTF-8
+/// is refused with the line of its first bad byte.
 pub fn read_input(path: &Path, shown: &str) -> Result<Option<String>> {
-    let meta = match std::fs::metadata(path) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {shown}")),
+    use rustix::fs::{FileType, Mode, OFlags};
+    let opened = rustix::fs::open(
+        path,
+        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
+        Mode::empty(),
+    );
+    let fd = match opened {
+        Ok(fd) => fd,
+        Err(rustix::io::Errno::NOENT) => return Ok(None),
+        Err(e) => {
+            return Err(std::io::Error::from(e)).with_context(|| format!("cannot read {shown}"));
+        }
     };
-    if !meta.is_file() {
+    let stat = rustix::fs::fstat(&fd).with_context(|| format!("cannot read {shown}"))?;
+    if !FileType::from_raw_mode(stat.st_mode).is_file() {
         bail!(
             "{shown}: not a regular file (a directory, FIFO or device); panteras reads settings from files only"
         );
     }
-    if meta.len() > MAX_FILE {
+    let fs = rustix::fs::fstatfs(&fd).with_context(|| format!("cannot read {shown}"))?;
+    #[allow(clippy::unnecessary_cast, clippy::useless_conversion)]
+    let kind = i64::from(fs.f_type as i64);
+    if let Some((_, name)) = PSEUDO_FILE_SYSTEMS.iter().find(|(magic, _)| *magic == kind) {
         bail!(
-            "{shown}: {} bytes; a settings file holds at most {} MiB",
-            meta.len(),
+            "{shown}: a file of the kernel's {name} file system, not a settings file; panteras reads settings from files on disk only"
+        );
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::fs::File::from(fd), MAX_FILE + 1),
+        &mut bytes,
+    )
+    .with_context(|| format!("cannot read {shown}"))?;
+    if bytes.len() as u64 > MAX_FILE {
+        bail!(
+            "{shown}: more than {} MiB; a settings file holds at most that",
             MAX_FILE >> 20
         );
     }
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {shown}"))?;
     match String::from_utf8(bytes) {
         Ok(text) => Ok(Some(text)),
         Err(e) => {
@@ -156,6 +194,16 @@ impl Layers {
                 errors.push(format!(
                     "{name} in the environment is not UTF-8 text; panteras takes text only \
                      (unset it or set it to UTF-8 text)"
+                ));
+            }
+        }
+        for (name, value) in &inputs.env {
+            if vars::find(name).is_some()
+                && let Some(problem) = control_character(value)
+            {
+                errors.push(format!(
+                    "{name} in the environment holds {problem}; the files refuse it too \
+                     (write values with visible characters only)"
                 ));
             }
         }
@@ -269,8 +317,7 @@ impl Layers {
                         "{shown}:{}{column}: {}\n  | {}{fix}",
                         e.line,
                         e.message,
-                        shell::visible(line_text.strip_suffix('\r').unwrap_or(line_text))
-                            .trim_end()
+                        echo(line_text.strip_suffix('\r').unwrap_or(line_text))
                     )
                 })
                 .collect();
@@ -319,11 +366,67 @@ impl Layers {
                 let hint = vars::closest(name)
                     .map(|known| format!("; did you mean {known}?"))
                     .unwrap_or_default();
-                bail!("--set {pair}: {name} is not a panteras variable{hint}");
+                bail!(
+                    "--set {}: {} is not a panteras variable{hint}",
+                    shell::visible(pair),
+                    shell::visible(name)
+                );
+            }
+            if let Some(problem) = control_character(value) {
+                bail!(
+                    "--set {name}: the value holds {problem}; the files refuse it too \
+                     (write values with visible characters only)"
+                );
             }
             self.set(name, value.to_string(), Source::Flag("--set"));
         }
         Ok(())
+    }
+}
+
+/// The first control character of a value from the environment or a flag
+/// (a tab aside), as the files' reader names it; a line break is the kind's
+/// to refuse, with its own message.
+fn control_character(value: &str) -> Option<String> {
+    let (at, c) = value
+        .chars()
+        .enumerate()
+        .find(|(_, c)| (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || *c == '\u{feff}')?;
+    Some(format!(
+        "the control character U+{:04X} at character {}",
+        c as u32,
+        at + 1
+    ))
+}
+
+/// A refused line as an error message shows it: an assignment with its
+/// characters made visible, a secret's value masked, cut after 120
+/// characters; nothing of a line that is no assignment (a settings path may
+/// name any file, such as one only root may read).
+fn echo(line: &str) -> String {
+    const SHOWN: usize = 120;
+    // What the line would be without the characters it was refused for.
+    let plain: String = line
+        .chars()
+        .filter(|c| !c.is_control() && !c.is_whitespace() || matches!(c, ' ' | '\t'))
+        .filter(|c| *c != '\u{feff}')
+        .collect();
+    let comment = plain.trim_start().starts_with('#');
+    match shell::assigned_name(&plain) {
+        Some(name) if vars::is_secret(&name) => return format!("{name}=********"),
+        Some(_) => {}
+        None if comment => {}
+        None => return "(the line is not shown: it is not an assignment)".into(),
+    }
+    let visible = shell::visible(line);
+    let visible = visible.trim_end();
+    match visible.char_indices().nth(SHOWN) {
+        Some((at, _)) => format!(
+            "{}... ({} characters in all)",
+            &visible[..at],
+            visible.chars().count()
+        ),
+        None => visible.to_string(),
     }
 }
 
@@ -464,5 +567,73 @@ mod tests {
                 .to_string()
                 .contains("KEY=VALUE")
         );
+    }
+
+    #[test]
+    fn files_of_the_kernel_are_refused_without_reading_them() {
+        for path in [
+            "/proc/kmsg",
+            "/proc/self/pagemap",
+            "/sys/kernel/mm/transparent_hugepage/enabled",
+        ] {
+            if !Path::new(path).exists() {
+                continue;
+            }
+            let err = read_input(Path::new(path), path).unwrap_err().to_string();
+            assert!(err.contains("a file of the kernel's"), "{path}: {err}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big");
+        std::fs::File::create(&big)
+            .unwrap()
+            .set_len((16 << 20) + 1)
+            .unwrap();
+        let err = read_input(&big, "big").unwrap_err().to_string();
+        assert!(err.contains("more than 16 MiB"), "{err}");
+    }
+
+    #[test]
+    fn refused_lines_are_shown_masked_cut_short_or_not_at_all() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let long = "y".repeat(200_000);
+        write(
+            dir,
+            "restricted/host",
+            &format!(
+                "root:$6$salt$hash:19000:0:99999:7:::\nSUPERVISOR_PASSWORD=$(cat /secret)\nX=`{long}`\n"
+            ),
+        );
+        let err = Layers::load(&inputs(dir)).unwrap_err().to_string();
+        assert!(!err.contains("$6$salt"), "{err}");
+        assert!(
+            err.contains("(the line is not shown: it is not an assignment)"),
+            "{err}"
+        );
+        assert!(err.contains("| SUPERVISOR_PASSWORD=********"), "{err}");
+        assert!(!err.contains("/secret"), "{err}");
+        assert!(err.contains("(200004 characters in all)"), "{err}");
+        assert!(err.len() < 2000, "{} bytes", err.len());
+    }
+
+    #[test]
+    fn control_characters_are_refused_from_every_layer() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut inputs = inputs(tmp.path());
+        inputs.env = vec![
+            ("CONSUL_DC".into(), "a\u{1b}[31mred".into()),
+            ("UNRELATED".into(), "\u{7}".into()),
+        ];
+        let err = Layers::load(&inputs).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "CONSUL_DC in the environment holds the control character U+001B at character 2; \
+             the files refuse it too (write values with visible characters only)"
+        );
+        inputs.env.clear();
+        inputs.flags.set.push("CONSUL_DC=a\u{0}b".into());
+        let err = Layers::load(&inputs).unwrap_err().to_string();
+        assert!(err.contains("U+0000 at character 2"), "{err}");
+        assert!(!err.contains('\u{0}'), "{err}");
     }
 }

@@ -119,7 +119,7 @@ impl Settings {
                     Err(accepted) => {
                         // A value derived from a refused one is its consequence.
                         if !tainted {
-                            let shown = vars::shown(var.name, &text);
+                            let shown = vars::brief(var.name, &text);
                             problems.push(Finding::error(
                                 format!("{}={shown:?} ({source})", var.name),
                                 format!("is not valid: {accepted}"),

@@ -113,7 +113,8 @@ pub fn parse<'a>(
 }
 
 /// The name a line would assign, when it starts like an assignment.
-fn assigned_name(line: &str) -> Option<String> {
+/// The name a line assigns, when it is an assignment.
+pub fn assigned_name(line: &str) -> Option<String> {
     let rest = line.trim_start_matches(BLANKS);
     let rest = rest
         .strip_prefix("export")

@@ -17,6 +17,21 @@ struct Entry<'a> {
 
 /// The settings in `format`, ending with a newline.
 pub fn format(settings: &Settings, format: Format, show_secrets: bool) -> Result<String> {
+    if format == Format::Env && !show_secrets {
+        let secrets: Vec<&str> = settings
+            .iter()
+            .filter(|(name, r)| crate::vars::is_secret(name) && !r.value.to_string().is_empty())
+            .map(|(name, _)| name)
+            .collect();
+        if !secrets.is_empty() {
+            anyhow::bail!(
+                "--format env would write {} as '********', which a shell then takes for the \
+                 password itself\n  fix: pass --show-secrets too (and keep the output private), \
+                 or use --format text or json",
+                secrets.join(" and ")
+            );
+        }
+    }
     let entries: Vec<Entry> = settings
         .iter()
         .map(|(name, r)| Entry {
@@ -46,9 +61,9 @@ pub fn format(settings: &Settings, format: Format, show_secrets: bool) -> Result
             let mut out = String::new();
             for e in &entries {
                 let value = if e.value.is_empty() {
-                    "(empty)"
+                    "(empty)".to_string()
                 } else {
-                    &e.value
+                    crate::shell::visible(&e.value)
                 };
                 let line = format!("{:name_width$}  {value:value_width$}  {}", e.name, e.source);
                 out.push_str(line.trim_end());

@@ -118,7 +118,7 @@ pub static VARS: &[Var] = &[
     var("HAPROXY_DEFAULT_WEIGHT", Weight, Unset, Slave, "Weight of the servers without a `haproxy_weight` tag (HAProxy's default, 1, when unset); 100 lets a `haproxy_weight=1` canary get about 1%."),
     var("HAPROXY_STATS_AUTH", Credentials, Unset, Slave, "`user:password` the HAProxy statistics page asks for."),
     // Consul.
-    var("CONSUL_DC", Domain, Value("UNKNOWN"), All, "Consul datacenter."),
+    var("CONSUL_DC", Datacenter, Value("UNKNOWN"), All, "Consul datacenter."),
     var("CONSUL_DOMAIN", Domain, Value("consul"), All, "Consul DNS domain."),
     var("CONSUL_MODE", Text, Branch("blank (client) when SLAVE=true and MASTER=false, else `-server`", |s| if !s.flag("MASTER") && s.flag("SLAVE") { (String::new(), "MASTER=false and SLAVE=true: a client".into()) } else { ("-server".into(), format!("MASTER={} and SLAVE={}: a server", s.flag("MASTER"), s.flag("SLAVE"))) }), All, "`-server`, or blank for a Consul client."),
     var("CONSUL_BOOTSTRAP", Text, Value("-bootstrap-expect 1"), Master, "Consul bootstrap option."),
@@ -222,6 +222,25 @@ pub fn shown(name: &str, value: &str) -> String {
             None => MASK.into(),
         },
         _ => value.to_string(),
+    }
+}
+
+/// Whether a variable holds a secret (its value is masked when shown).
+pub fn is_secret(name: &str) -> bool {
+    matches!(
+        find(name).map(|v| v.kind),
+        Some(Kind::Password | Kind::Credentials)
+    )
+}
+
+/// A value as a message shows it: [`shown`], and cut after 200 characters
+/// (a value may be 128 KiB long).
+pub fn brief(name: &str, value: &str) -> String {
+    const SHOWN: usize = 200;
+    let shown = shown(name, value);
+    match shown.char_indices().nth(SHOWN) {
+        Some((at, _)) => format!("{}... ({} bytes in all)", &shown[..at], shown.len()),
+        None => shown,
     }
 }
 

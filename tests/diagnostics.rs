@@ -568,3 +568,25 @@ fn the_manual_page_covers_every_subcommand_and_groff_reads_it_cleanly() {
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stderr), "", "groff warns");
 }
+
+#[test]
+fn config_as_shell_assignments_refuses_to_write_a_masked_password() {
+    let host = master_2("");
+    let out = host
+        .subcommand("config", &["--format", "env"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--format env would write SUPERVISOR_PASSWORD as '********'"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    let out = host
+        .subcommand("config", &["--format", "env", "--show-secrets"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("SUPERVISOR_PASSWORD='s3cret'"));
+}

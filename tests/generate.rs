@@ -316,13 +316,37 @@ fn a_template_is_bounded_in_size_and_time() {
         "{% for i in range(end=1000) %}{% for j in range(end=300) %}0123456789012345678901234567890123456789012345678901234567890123{% endfor %}{% endfor %}\n",
     );
     let stderr = templates_refused(&host, "big");
-    assert!(stderr.contains("a file holds at most 16 MiB"), "{stderr}");
+    assert!(stderr.contains("renders more than 16 MiB"), "{stderr}");
     let host = Host::new().file(
         "slow/docker-compose.yml",
         "{% for i in range(end=100000) %}{% for j in range(end=100000) %}{% endfor %}{% endfor %}\n",
     );
     let stderr = templates_refused(&host, "slow");
     assert!(stderr.contains("still rendering after 10 s"), "{stderr}");
+    // Writing without end is stopped at the largest file, long before the
+    // time runs out and without holding more than that.
+    let host = Host::new().file(
+        "endless/supervisord/supervisord.conf",
+        "{% for i in range(end=100000) %}{% for j in range(end=100000) %}0123456789012345678901234567890123456789012345678901234567890123{% endfor %}{% endfor %}\n",
+    );
+    let started = std::time::Instant::now();
+    let stderr = templates_refused(&host, "endless");
+    assert!(stderr.contains("renders more than 16 MiB"), "{stderr}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(9));
+}
+
+#[test]
+fn a_templates_dir_with_links_is_refused_without_following_them() {
+    // Two links to the directory itself would make a walk that follows
+    // them go round for ever.
+    let host = Host::new().file("tpl/docker-compose.yml", "x\n");
+    std::os::unix::fs::symlink(".", host.path().join("tpl/again")).unwrap();
+    std::os::unix::fs::symlink(".", host.path().join("tpl/more")).unwrap();
+    let stderr = templates_refused(&host, "tpl");
+    assert!(
+        stderr.contains("tpl/again is a symbolic link; templates are read from the files"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -64,6 +64,58 @@ pub(super) fn command_lines(s: &Settings, found: &mut Vec<Finding>) {
     }
 }
 
+/// The image's consul-template.sh passes CONSUL_TEMPLATE_APP_PARAMS to
+/// consul-template unquoted: bash splits it on blanks, keeps quotes and
+/// backslashes in the words and expands `*`, `?` and `[` to file names.
+pub(super) fn consul_template_words(s: &Settings, found: &mut Vec<Finding>) {
+    if !s.flag("START_CONSUL_TEMPLATE") {
+        return;
+    }
+    let params = s.text("CONSUL_TEMPLATE_APP_PARAMS");
+    let Some(bad) = params.chars().find(|c| "'\"\\*?[".contains(*c)) else {
+        return;
+    };
+    let holder = [
+        "CONSUL_TEMPLATE_APP_PARAMS",
+        "CONSUL_TEMPLATE_PARAMS",
+        "KEEPALIVED_CONSUL_TEMPLATE",
+    ]
+    .into_iter()
+    .find(|n| s.get(n).source.is_user() && s.text(n).contains(bad))
+    .unwrap_or("CONSUL_TEMPLATE_APP_PARAMS");
+    found.push(error(
+        about(s, holder),
+        format!(
+            "holds `{bad}`: the image's consul-template.sh splits consul-template's parameters \
+             on blanks without quoting, so quotes and backslashes stay in the words and `*`, `?` \
+             and `[` expand to file names"
+        ),
+        "write the parameters as plain words, without quotes, backslashes or glob characters"
+            .into(),
+    ));
+}
+
+/// Linux starts no program whose environment holds a string `NAME=value`
+/// of more than 128 KiB (MAX_ARG_STRLEN, the final NUL included): every
+/// value the container gets, derived ones too, must fit.
+pub(super) fn environment_sizes(s: &Settings, found: &mut Vec<Finding>) {
+    const MAX_ARG_STRLEN: usize = 128 * 1024;
+    for (key, value) in crate::render::environment(s) {
+        let size = key.len() + 1 + value.len() + 1;
+        if size > MAX_ARG_STRLEN {
+            let name = vars::find(&key).map_or("the value", |v| v.name);
+            found.push(error(
+                format!("{key} ({} bytes)", value.len()),
+                format!(
+                    "`{key}=...` takes {size} bytes; Linux starts no program with an environment \
+                     string over {MAX_ARG_STRLEN} (the container would not start)"
+                ),
+                format!("make {name} and what it is built from shorter"),
+            ));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
@@ -129,5 +181,49 @@ mod tests {
                 unsplittable(text)
             );
         }
+    }
+
+    #[test]
+    fn consul_templates_words_may_not_hold_what_bash_would_change() {
+        let found = findings(
+            &with(&[("CONSUL_TEMPLATE_PARAMS", "-log-level='debug'")]),
+            "",
+        );
+        let errors = problems(&found, Severity::Error);
+        assert_eq!(errors.len(), 1, "{found:?}");
+        assert!(
+            errors[0].starts_with("holds `'`: the image's consul-template.sh"),
+            "{errors:?}"
+        );
+        assert!(found[0].subject.starts_with("CONSUL_TEMPLATE_PARAMS="));
+        let found = findings(
+            &with(&[("CONSUL_TEMPLATE_PARAMS", "-template=*.ctmpl:/x")]),
+            "",
+        );
+        assert_eq!(problems(&found, Severity::Error).len(), 1);
+        assert!(findings(&with(&[("CONSUL_TEMPLATE_PARAMS", "-log-level=debug")]), "").is_empty());
+    }
+
+    #[test]
+    fn every_environment_string_fits_what_linux_starts_a_program_with() {
+        // Two values of 100 KiB each, fine alone, too long together.
+        let half = "x".repeat(100 * 1024);
+        let mut vars = CLEAN.to_vec();
+        vars.extend([
+            ("CONSUL_PARAMS", half.as_str()),
+            ("CONSUL_HOSTS", half.as_str()),
+        ]);
+        let found = findings(&vars, "");
+        let errors: Vec<&Finding> = found
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .collect();
+        assert_eq!(errors.len(), 1, "{found:?}");
+        assert!(
+            errors[0].subject.starts_with("CONSUL_APP_PARAMS ("),
+            "{:?}",
+            errors[0]
+        );
+        assert!(errors[0].problem.contains("over 131072"), "{:?}", errors[0]);
     }
 }

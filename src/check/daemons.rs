@@ -84,12 +84,33 @@ pub(super) fn docker_binary(s: &Settings, found: &mut Vec<Finding>) {
     }
     let volume = s.text("VOLUME_DOCKER");
     let source = volume.split(':').next().unwrap_or("");
-    if !source.is_empty() && !std::path::Path::new(source).exists() {
+    // A named volume is Docker's to find; a path must be on this machine.
+    if source.starts_with('/') && !std::path::Path::new(source).exists() {
         found.push(error(
             both(s, "HOST_DOCKER", "VOLUME_DOCKER"),
             format!("{source} does not exist on this machine: Docker would make an empty directory there and mount it over the container's docker"),
             "install the docker client at that path, set VOLUME_DOCKER to where it is, or set HOST_DOCKER=false".into(),
         ));
+    }
+}
+
+/// Two volumes on one target in the container: Docker refuses to start it.
+pub(super) fn mount_targets(s: &Settings, found: &mut Vec<Finding>) {
+    let mounts = crate::render::mounts(s);
+    let mut seen: Vec<&str> = Vec::new();
+    for mount in &mounts {
+        let target = mount.split(':').nth(1).unwrap_or("");
+        if seen.contains(&target) {
+            found.push(error(
+                about(s, "VOLUME_DOCKER"),
+                format!(
+                    "{target} in the container is already a volume of the image's or a mounted \
+                     file: Docker refuses to mount two things there"
+                ),
+                "mount the docker client elsewhere in the container".into(),
+            ));
+        }
+        seen.push(target);
     }
 }
 
@@ -114,8 +135,18 @@ mod tests {
 
     #[test]
     fn tls_needs_a_certificate() {
+        // `ssl` without a certificate is refused as a value, whatever
+        // HAPROXY_SSL says; TLS on without options is this rule's.
         let found = findings(
-            &with(&[("HAPROXY_SSL", "true"), ("HAPROXY_CERT_OPTS", "ssl")]),
+            &with(&[("HAPROXY_SSL", "false"), ("HAPROXY_CERT_OPTS", "ssl")]),
+            "",
+        );
+        assert_eq!(
+            problems(&found, Severity::Error),
+            ["is not valid: `ssl` needs a certificate: `crt FILE` (or `crt-list FILE`)"]
+        );
+        let found = findings(
+            &with(&[("HAPROXY_SSL", "true"), ("HAPROXY_CERT_OPTS", "no-sslv3")]),
             "",
         );
         assert_eq!(
@@ -174,6 +205,31 @@ mod tests {
             [
                 "/nonexistent/docker does not exist on this machine: Docker would make an empty directory there and mount it over the container's docker"
             ]
+        );
+    }
+
+    #[test]
+    fn a_named_volume_is_not_a_missing_path_and_a_target_is_mounted_once() {
+        let named = findings(
+            &with(&[
+                ("HOST_DOCKER", "true"),
+                ("VOLUME_DOCKER", "docker-cli:/usr/local/bin/docker"),
+            ]),
+            "",
+        );
+        assert!(problems(&named, Severity::Error).is_empty(), "{named:?}");
+        let twice = findings(
+            &with(&[
+                ("HOST_DOCKER", "true"),
+                ("VOLUME_DOCKER", "/usr/bin/docker:/sys"),
+            ]),
+            "",
+        );
+        assert!(
+            problems(&twice, Severity::Error)
+                .iter()
+                .any(|p| p.starts_with("/sys in the container is already a volume")),
+            "{twice:?}"
         );
     }
 }

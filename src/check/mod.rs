@@ -19,21 +19,23 @@ use crate::values::{HostPort, Value};
 use crate::vars;
 
 pub use crate::finding::{Finding, Severity};
-use commands::command_lines;
 pub use commands::unsplittable;
+use commands::{command_lines, consul_template_words, environment_sizes};
 pub use consul::{ConsulRole, consul_servers};
 use consul::{consul_bootstrap, consul_client};
-use daemons::{certificate, docker_binary, proxies, registry, supervisor_credentials};
+use daemons::{
+    certificate, docker_binary, mount_targets, proxies, registry, supervisor_credentials,
+};
 use ensemble::{even_masters, quorum, zookeeper_id};
 pub use names::explain_typos;
 use names::{shadowed, unknown_names};
-use network::{addresses, another_host, listen_ip};
+use network::{addresses, another_host, keepalived_vip, listen_ip};
 pub use ports::ports;
 
 /// `NAME=value (source)`, the value masked when it is a secret.
 fn about(s: &Settings, name: &str) -> String {
     let resolved = s.get(name);
-    let value = vars::shown(name, &resolved.value.to_string());
+    let value = vars::brief(name, &resolved.value.to_string());
     format!("{name}={value} ({})", resolved.source)
 }
 
@@ -64,7 +66,7 @@ pub fn check(s: &Settings, layers: &Layers, here: bool) -> Vec<Finding> {
     // Each rule with the values it stands on: a rule is left out when one
     // of them could not be used (it is reported already, and the rule
     // would only report its consequences).
-    let rules: [(&[&str], Rule); 12] = [
+    let rules: [(&[&str], Rule); 15] = [
         (
             &["START_ZOOKEEPER", "ZOOKEEPER_ID", "ZOOKEEPER_HOSTS"],
             zookeeper_id,
@@ -97,6 +99,12 @@ pub fn check(s: &Settings, layers: &Layers, here: bool) -> Vec<Finding> {
         (&[], command_lines),
         (&["REGISTRY", "PANTERAS_DOCKER_IMAGE"], registry),
         (&["START_CONSUL", "CONSUL_APP_PARAMS"], consul_client),
+        (
+            &["START_CONSUL_TEMPLATE", "CONSUL_TEMPLATE_APP_PARAMS"],
+            consul_template_words,
+        ),
+        (&[], environment_sizes),
+        (&["KEEPALIVED_VIP", "IP", "HOST_IP"], keepalived_vip),
     ];
     let mut found = Vec::new();
     for (inputs, rule) in rules {
@@ -106,6 +114,9 @@ pub fn check(s: &Settings, layers: &Layers, here: bool) -> Vec<Finding> {
     }
     if here && s.all_valid(&["HOST_DOCKER", "VOLUME_DOCKER"]) {
         docker_binary(s, &mut found);
+    }
+    if s.all_valid(&["HOST_DOCKER", "VOLUME_DOCKER", "SHARED"]) {
+        mount_targets(s, &mut found);
     }
     if here && s.all_valid(&["HOSTNAME", "IP"]) {
         another_host(s, layers.machine_hostname(), &mut found);

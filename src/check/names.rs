@@ -19,14 +19,31 @@ const DEPRECATED: [(&str, &str); 3] = [
     ),
 ];
 
+/// One warning per name panteras does not read, at its first line (a
+/// file of a million such lines gives one warning a name, quickly).
 pub(super) fn unknown_names(layers: &Layers, found: &mut Vec<Finding>) {
+    let mut names: Vec<(&str, &crate::layers::Source, usize)> = Vec::new();
+    let mut at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (name, source) in layers.assigned_in_files() {
         if vars::find(name).is_some() {
             continue;
         }
-        if let Some((_, why)) = DEPRECATED.iter().find(|(old, _)| old == name) {
+        match at.get(name.as_str()) {
+            Some(&i) => names[i].2 += 1,
+            None => {
+                at.insert(name, names.len());
+                names.push((name, source, 1));
+            }
+        }
+    }
+    for (name, source, lines) in names {
+        let subject = match lines {
+            1 => format!("{name} ({source})"),
+            n => format!("{name} ({source}, and {} more lines)", n - 1),
+        };
+        if let Some((_, why)) = DEPRECATED.iter().find(|(old, _)| *old == name) {
             found.push(warning(
-                format!("{name} ({source})"),
+                subject,
                 "is no longer read by the 0.3.x image".into(),
                 (*why).into(),
             ));
@@ -42,7 +59,7 @@ pub(super) fn unknown_names(layers: &Layers, found: &mut Vec<Finding>) {
                 "remove it, unless a later line refers to it as $NAME".into(),
             ),
         };
-        found.push(warning(format!("{name} ({source})"), problem, fix));
+        found.push(warning(subject, problem, fix));
     }
 }
 
@@ -50,7 +67,7 @@ pub(super) fn unknown_names(layers: &Layers, found: &mut Vec<Finding>) {
 /// with the old script, and whoever set the environment should know.
 pub(super) fn shadowed(layers: &Layers, found: &mut Vec<Finding>) {
     for (name, env, file) in layers.shadowed() {
-        let shown = |raw: &crate::layers::Raw| vars::shown(name, &raw.value);
+        let shown = |raw: &crate::layers::Raw| vars::brief(name, &raw.value);
         found.push(warning(
             format!(
                 "{name}={} ({}) and {name}={} ({})",
@@ -206,5 +223,21 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("pass --set MASTER=..."), "{shown}");
+    }
+
+    #[test]
+    fn a_name_on_many_lines_is_one_warning() {
+        let text = "MY_HELPER=a\nMY_HELPER=b\nMY_HELPER=c\nZOOKEPER_ID=1\n".repeat(1000);
+        let layers = Layers::from_text("restricted/host", &text, None).unwrap();
+        let mut found = Vec::new();
+        unknown_names(&layers, &mut found);
+        let subjects: Vec<&str> = found.iter().map(|f| f.subject.as_str()).collect();
+        assert_eq!(
+            subjects,
+            [
+                "MY_HELPER (restricted/host:1, and 2999 more lines)",
+                "ZOOKEPER_ID (restricted/host:4, and 999 more lines)"
+            ]
+        );
     }
 }

@@ -6,7 +6,14 @@ pub(super) fn listen_ip(s: &Settings, here: bool, found: &mut Vec<Finding>) {
     let Value::Ip(ip) = s.get("LISTEN_IP").value else {
         return;
     };
-    if ip == Ipv4Addr::UNSPECIFIED {
+    if ip.is_broadcast() || ip.is_multicast() {
+        found.push(error(
+            about(s, "LISTEN_IP"),
+            format!("{ip} is a broadcast or multicast address: the daemons cannot listen there"),
+            "set LISTEN_IP to this host's address on the cluster's network, or leave it unset"
+                .into(),
+        ));
+    } else if ip == Ipv4Addr::UNSPECIFIED {
         let daemons: Vec<&str> = [
             ("START_ZOOKEEPER", "ZooKeeper"),
             ("START_CONSUL", "Consul"),
@@ -39,6 +46,33 @@ pub(super) fn listen_ip(s: &Settings, here: bool, found: &mut Vec<Finding>) {
             "set LISTEN_IP to one of this host's addresses".into(),
         ));
     }
+}
+
+/// The VIP keepalived moves between slaves: an address of its own, which
+/// a host can hold and another can take.
+pub(super) fn keepalived_vip(s: &Settings, found: &mut Vec<Finding>) {
+    let Value::Ip(vip) = s.get("KEEPALIVED_VIP").value else {
+        return;
+    };
+    let why = if vip.is_unspecified() || vip.is_broadcast() || vip.is_multicast() {
+        format!("{vip} is no address a host can hold")
+    } else if [s.get("IP"), s.get("HOST_IP")]
+        .iter()
+        .any(|r| r.value == Value::Ip(vip))
+    {
+        format!(
+            "{vip} is this host's own address: keepalived would take it away from the host when \
+             another slave holds the VIP"
+        )
+    } else {
+        return;
+    };
+    found.push(error(
+        about(s, "KEEPALIVED_VIP"),
+        why,
+        "set KEEPALIVED_VIP to a free address of the slaves' network, the same on every slave"
+            .into(),
+    ));
 }
 
 /// Whether `ip` is an address of this machine.
@@ -202,5 +236,35 @@ mod tests {
         let (settings, _) = Settings::resolve(&layers, &system);
         another_host(&settings, Some("master-1"), &mut found);
         assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn addresses_the_daemons_and_keepalived_cannot_use_are_errors() {
+        let found = findings(&[("LISTEN_IP", "255.255.255.255")], "");
+        assert!(
+            problems(&found, Severity::Error)
+                .iter()
+                .any(|p| p.contains("the daemons cannot listen there")),
+            "{found:?}"
+        );
+        for vip in ["10.0.0.2", "0.0.0.0", "255.255.255.255", "224.0.0.5"] {
+            let found = findings(&with(&[("IP", "10.0.0.2"), ("KEEPALIVED_VIP", vip)]), "");
+            assert_eq!(
+                found
+                    .iter()
+                    .filter(|f| f.subject.starts_with("KEEPALIVED_VIP="))
+                    .count(),
+                1,
+                "{vip}: {found:?}"
+            );
+        }
+        let fine = findings(
+            &with(&[("IP", "10.0.0.2"), ("KEEPALIVED_VIP", "10.0.0.100")]),
+            "",
+        );
+        assert!(
+            fine.iter()
+                .all(|f| !f.subject.starts_with("KEEPALIVED_VIP="))
+        );
     }
 }

@@ -149,10 +149,19 @@ pub(super) fn settings(node: &Node, whose: &str, problems: &mut Problems) -> Vec
     out
 }
 
-/// Checks a value against its variable's kind where it is read.
+/// Checks a value against its variable's kind where it is read, and
+/// against the reader of the restricted/host it goes into, so that what
+/// the host's reader would refuse is said at the inventory's line.
 pub(super) fn validate(problems: &mut Problems, line: usize, name: &str, value: &str) {
     let kind = vars::find(name).map_or(Kind::Text, |v| v.kind);
     if value.is_empty() {
+        return;
+    }
+    let assignment = format!("{name}={}", crate::show::shell_quote(value));
+    if let Err(refused) = crate::shell::parse(&assignment, &|_| None) {
+        for e in refused {
+            problems.add(line, e.message);
+        }
         return;
     }
     if let Err(accepted) = kind.parse(value) {
@@ -160,7 +169,7 @@ pub(super) fn validate(problems: &mut Problems, line: usize, name: &str, value: 
             line,
             format!(
                 "{name}={:?} is not valid: {accepted}",
-                vars::shown(name, value)
+                vars::brief(name, value)
             ),
         );
     }

@@ -547,6 +547,17 @@ mod tests {
     }
 
     #[test]
+    fn a_value_the_host_files_reader_would_refuse_is_said_at_the_inventorys_line() {
+        let refused =
+            error("masters: [{host: m, ip: 10.0.0.1}]\nsettings:\n  CLUSTER_NAME: \"a\\x01b\"\n");
+        assert!(
+            refused.starts_with("cluster.yaml:3: ") && refused.contains("U+0001"),
+            "{refused}"
+        );
+        assert!(!refused.contains("restricted/host"), "{refused}");
+    }
+
+    #[test]
     fn anchors_aliases_and_second_documents_are_refused() {
         let bomb = "a: &a [x, x]\nb: &b [*a, *a]\nmasters: [{host: m, ip: 10.0.0.1}]\n";
         assert!(error(bomb).contains("anchors (&name) are not supported"));

@@ -96,6 +96,35 @@ fn insecure(file: &RenderedFile, mode: u32, uid: u32) -> Option<String> {
     }
 }
 
+/// Standard output of a run: a failure to print says whether the files
+/// were written or not (the kind of error stays, so a closed pipe is still
+/// one).
+struct Printer<'a> {
+    to: &'a mut dyn Write,
+    written: bool,
+}
+
+impl Write for Printer<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.to.write(bytes).map_err(|e| self.explain(e))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.to.flush().map_err(|e| self.explain(e))
+    }
+}
+
+impl Printer<'_> {
+    fn explain(&self, e: std::io::Error) -> std::io::Error {
+        let what = if self.written {
+            "the files were written, but printing their names to standard output failed"
+        } else {
+            "cannot write to standard output, and nothing was written"
+        };
+        std::io::Error::new(e.kind(), format!("{what}: {e}"))
+    }
+}
+
 /// Applies `mode` to `files` under `out`, printing to `stdout`. Returns
 /// whether anything differs from the disk.
 pub fn apply(
@@ -104,6 +133,10 @@ pub fn apply(
     mode: Mode,
     stdout: &mut dyn Write,
 ) -> Result<bool> {
+    let stdout = &mut Printer {
+        to: stdout,
+        written: false,
+    };
     if mode == Mode::Write {
         fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     }
@@ -184,6 +217,7 @@ pub fn apply(
         // leaves a compose file that mounts daemon files not yet written.
         writes.sort_by_key(|(f, _)| f.path.ends_with("docker-compose.yml"));
         write_set(root, out, &writes)?;
+        stdout.written = true;
         for (file, _) in &writes {
             let path = shown(&file.path);
             if file.keep_existing {
@@ -677,6 +711,38 @@ mod tests {
         );
         run(tmp.path(), "a\n", Mode::Write);
         assert_eq!(fs::read_to_string(&path).unwrap(), "a\n");
+    }
+
+    /// Standard output that is full.
+    struct Full;
+
+    impl Write for Full {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::from_raw_os_error(28))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_full_standard_output_says_whether_the_files_were_written() {
+        let tmp = tempfile::tempdir().unwrap();
+        let error = apply(tmp.path(), &file("a\n"), Mode::Write, &mut Full)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("the files were written, but printing their names"),
+            "{error}"
+        );
+        assert!(tmp.path().join("docker-compose.yml").exists());
+        let error = apply(tmp.path(), &file("b\n"), Mode::Diff, &mut Full)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("cannot write to standard output, and nothing was written"),
+            "{error}"
+        );
     }
 
     #[test]

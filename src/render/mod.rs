@@ -8,10 +8,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, anyhow, bail};
-use serde::Serialize;
 use tera::{Context, Delimiters, Kwargs, State, Tera};
 
 use crate::settings::Settings;
+use model::model;
+pub use model::{environment, volumes};
+
+mod model;
 
 /// A file to write, relative to the output directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,33 +51,33 @@ impl RenderedFile {
 pub const TEMPLATES: &[(&str, &str)] = &[
     (
         "docker-compose.yml",
-        include_str!("../templates/docker-compose.yml"),
+        include_str!("../../templates/docker-compose.yml"),
     ),
     (
         "haproxy/haproxy.cfg",
-        include_str!("../templates/haproxy/haproxy.cfg"),
+        include_str!("../../templates/haproxy/haproxy.cfg"),
     ),
     (
         "haproxy/haproxy.cfg.ctmpl",
-        include_str!("../templates/haproxy/haproxy.cfg.ctmpl"),
+        include_str!("../../templates/haproxy/haproxy.cfg.ctmpl"),
     ),
     (
         "keepalived/keepalived.conf.ctmpl",
-        include_str!("../templates/keepalived/keepalived.conf.ctmpl"),
+        include_str!("../../templates/keepalived/keepalived.conf.ctmpl"),
     ),
     (
         "supervisord/supervisord.conf",
-        include_str!("../templates/supervisord/supervisord.conf"),
+        include_str!("../../templates/supervisord/supervisord.conf"),
     ),
     (
         "fabio/fabio.properties",
-        include_str!("../templates/fabio/fabio.properties"),
+        include_str!("../../templates/fabio/fabio.properties"),
     ),
 ];
 
 /// A file rendered under `generated/`: its template, when the host needs
 /// it, and where the container reads it (read-only, over the image's copy).
-struct Generated {
+pub(crate) struct Generated {
     template: &'static str,
     when: fn(&Settings) -> bool,
     mount: &'static str,
@@ -118,296 +121,21 @@ const GENERATED: [Generated; 5] = [
     },
 ];
 
-/// The directory of the daemon files, relative to the output directory.
-pub const GENERATED_DIR: &str = "generated";
-
-/// A supervisord program as the image's supervisord.conf declares it:
-/// name, priority, directory, command, start switch and extra settings.
-/// Every program runs as root, as in the image, which creates no other user.
-#[derive(Serialize)]
-struct Program {
-    name: &'static str,
-    priority: u32,
-    directory: Option<&'static str>,
-    command: &'static str,
-    start: &'static str,
-    extra: &'static [&'static str],
-}
-
-const fn program(
-    name: &'static str,
-    priority: u32,
-    command: &'static str,
-    start: &'static str,
-) -> Program {
-    Program {
-        name,
-        priority,
-        directory: None,
-        command,
-        start,
-        extra: &[],
-    }
-}
-
-/// The image's programs, in the image's order.
-const PROGRAMS: [Program; 11] = [
-    program(
-        "consul",
-        4,
-        "/opt/consul/consul %(ENV_CONSUL_APP_PARAMS)s",
-        "START_CONSUL",
-    ),
-    program(
-        "dnsmasq",
-        2,
-        "/usr/sbin/dnsmasq %(ENV_DNSMASQ_APP_PARAMS)s",
-        "START_DNSMASQ",
-    ),
-    // The image's consul-template.sh starts HAProxy on /etc/haproxy/
-    // haproxy.cfg before consul-template renders the template: that file is
-    // the generated base file from the start (a mount there would stop
-    // consul-template, which renders over it with a rename).
-    Program {
-        directory: Some("/opt/consul-template"),
-        ..program(
-            "consul-template_haproxy",
-            16,
-            "/bin/sh -c \"cp haproxy.cfg /etc/haproxy/haproxy.cfg && exec consul-template.sh\"",
-            "START_CONSUL_TEMPLATE",
-        )
-    },
-    Program {
-        directory: Some("/opt/fabio"),
-        ..program("fabio", 16, "fabio %(ENV_FABIO_APP_PARAMS)s", "START_FABIO")
-    },
-    program(
-        "zookeeper",
-        8,
-        "/opt/zkStart.sh %(ENV_ZOOKEEPER_APP_PARAMS)s",
-        "START_ZOOKEEPER",
-    ),
-    program(
-        "mesos-master",
-        32,
-        "mesos-master %(ENV_MESOS_MASTER_APP_PARAMS)s",
-        "START_MESOS_MASTER",
-    ),
-    program(
-        "marathon",
-        64,
-        "marathon %(ENV_MARATHON_APP_PARAMS)s",
-        "START_MARATHON",
-    ),
-    Program {
-        extra: &["stopsignal=USR1"],
-        ..program(
-            "mesos-slave",
-            128,
-            "mesos-slave %(ENV_MESOS_SLAVE_APP_PARAMS)s",
-            "START_MESOS_SLAVE",
-        )
-    },
-    Program {
-        extra: &["startretries=100", "stopwaitsecs=30"],
-        ..program(
-            "registrator",
-            256,
-            "registrator %(ENV_REGISTRATOR_APP_PARAMS)s",
-            "START_REGISTRATOR",
-        )
-    },
-    program(
-        "chronos",
-        512,
-        "/usr/bin/chronos run_jar %(ENV_CHRONOS_APP_PARAMS)s",
-        "START_CHRONOS",
-    ),
-    program(
-        "netdata",
-        768,
-        "/opt/netdata/usr/sbin/netdata %(ENV_NETDATA_APP_PARAMS)s",
-        "START_NETDATA",
-    ),
-];
-
-/// The web UIs the container runs: port, Registrator name, health check,
-/// and the variable that starts it.
-const UIS: [(u16, &str, &str, &str); 5] = [
-    (8500, "consul-ui", "/v1/status/leader", "START_CONSUL"),
-    (8080, "marathon", "/v2/leader", "START_MARATHON"),
-    (5050, "mesos", "/master/health", "START_MESOS_MASTER"),
-    (4400, "chronos", "/ping", "START_CHRONOS"),
-    (19999, "netdata", "/version.txt", "START_NETDATA"),
-];
-
-/// The volumes every host mounts, before the optional ones.
-const VOLUMES: [&str; 10] = [
-    "/etc/resolv.conf:/etc/resolv.conf.orig",
-    "/var/spool/marathon/artifacts/store:/var/spool/store",
-    "/var/run/docker.sock:/tmp/docker.sock",
-    "/var/run/docker.sock:/var/run/docker.sock",
-    "/var/lib/docker:/var/lib/docker",
-    "/sys:/sys",
-    "/tmp/supervisord:/tmp/supervisord",
-    "/tmp/consul/data:/opt/consul/data",
-    "/proc:/host/proc:ro",
-    "/sys:/host/sys:ro",
-];
-
-/// Compose environment keys copied from variables of the same name, in
-/// the order of contract section 4 (the UI metadata goes after the first five).
-const ENV_HEAD: [&str; 5] = ["CONSUL_IP", "HOST_IP", "LISTEN_IP", "FQDN", "GOMAXPROCS"];
-const ENV_TAIL: [&str; 29] = [
-    "START_CONSUL",
-    "START_CONSUL_TEMPLATE",
-    "START_DNSMASQ",
-    "START_MESOS_MASTER",
-    "START_MARATHON",
-    "START_MESOS_SLAVE",
-    "START_REGISTRATOR",
-    "START_ZOOKEEPER",
-    "START_CHRONOS",
-    "START_FABIO",
-    "START_NETDATA",
-    "HAPROXY_SSL",
-    "HAPROXY_ADD_DOMAIN",
-    "HAPROXY_CERT_OPTS",
-    "CONSUL_DOMAIN",
-    "KEEPALIVED_VIP",
-    "ZOOKEEPER_HOSTS",
-    "ZOOKEEPER_ID",
-    "CONSUL_APP_PARAMS",
-    "CONSUL_TEMPLATE_APP_PARAMS",
-    "DNSMASQ_APP_PARAMS",
-    "MARATHON_APP_PARAMS",
-    "MESOS_MASTER_APP_PARAMS",
-    "MESOS_SLAVE_APP_PARAMS",
-    "REGISTRATOR_APP_PARAMS",
-    "ZOOKEEPER_APP_PARAMS",
-    "CHRONOS_APP_PARAMS",
-    "FABIO_APP_PARAMS",
-    "NETDATA_APP_PARAMS",
-];
-/// Compose keys whose variable has another name.
-const ENV_RENAMED: [(&str, &str); 4] = [
-    ("MARATHON_JAVA_OPTS", "MARATHON_JAVA_OPTS"),
-    ("JVMFLAGS", "ZOOKEEPER_JAVA_OPTS"),
-    ("JAVA_OPTS", "CHRONOS_JAVA_OPTS"),
-    ("HOSTNAME", "PANTERAS_HOSTNAME"),
-];
-
-#[derive(Serialize)]
-struct EnvEntry {
-    name: String,
-    value: String,
-}
-
-/// Everything the templates lay out: every variable as text (`v`), and
-/// what Rust derived from them.
-#[derive(Serialize)]
-struct Model {
-    v: std::collections::BTreeMap<&'static str, String>,
-    image: String,
-    restart: String,
-    expose: Vec<String>,
-    volumes: Vec<String>,
-    environment: Vec<EnvEntry>,
-    own_names: Vec<String>,
-    /// The forms of names, tags, addresses and ports the HAProxy template
-    /// accepts (src/tags.rs), each in a Go string literal.
-    t: std::collections::BTreeMap<&'static str, String>,
-    programs: &'static [Program],
-    supervisor_user: String,
-    supervisor_password: String,
-    /// The host part of Fabio's addresses: empty (every address, and Fabio
-    /// registers the machine's own) unless LISTEN_IP names one.
-    listen: String,
-}
-
-fn model(s: &Settings, generated: &[&Generated]) -> Model {
-    let entry = |name: &str, value: String| EnvEntry {
-        name: name.to_string(),
-        value,
-    };
-    let mut environment: Vec<EnvEntry> = ENV_HEAD.iter().map(|n| entry(n, s.text(n))).collect();
-    for (port, name, check, _) in UIS {
-        environment.push(entry(&format!("SERVICE_{port}_NAME"), name.into()));
-        environment.push(entry(
-            &format!("SERVICE_{port}_TAGS"),
-            format!(
-                "haproxy,urlprefix-{name}.service.{}/",
-                s.text("CONSUL_DOMAIN")
-            ),
-        ));
-        environment.push(entry(&format!("SERVICE_{port}_CHECK_HTTP"), check.into()));
-    }
-    environment.extend(ENV_TAIL.iter().map(|n| entry(n, s.text(n))));
-    environment.extend(ENV_RENAMED.iter().map(|(key, var)| entry(key, s.text(var))));
-
-    let proxied = s.flag("START_CONSUL_TEMPLATE") || s.flag("START_FABIO");
-    let expose = UIS
-        .iter()
-        .filter(|(_, _, _, start)| proxied && s.flag(start))
-        .map(|(port, ..)| port.to_string())
-        .collect();
-
-    let mut volumes: Vec<String> = VOLUMES.iter().map(|v| v.to_string()).collect();
-    volumes.insert(6, format!("/tmp/mesos:/tmp/mesos{}", s.text("SHARED")));
-    if s.flag("HOST_DOCKER") {
-        volumes.push(s.text("VOLUME_DOCKER"));
-    }
-    for file in generated {
-        volumes.push(format!(
+/// Every volume of the container: the host's own, then the read-only
+/// mounts of the daemon files this host gets.
+pub fn mounts(s: &Settings) -> Vec<String> {
+    let mut mounts = volumes(s);
+    for file in GENERATED.iter().filter(|g| (g.when)(s)) {
+        mounts.push(format!(
             "./{GENERATED_DIR}/{}:{}:ro",
             file.template, file.mount
         ));
     }
-
-    let mut own_names: Vec<String> = Vec::new();
-    for name in ["localhost", "127.0.0.1"]
-        .into_iter()
-        .map(String::from)
-        .chain(
-            // The container's HOSTNAME is PANTERAS_HOSTNAME.
-            ["PANTERAS_HOSTNAME", "FQDN", "HOST_IP"]
-                .iter()
-                .map(|n| s.text(n).to_ascii_lowercase()),
-        )
-    {
-        if !own_names.contains(&name) {
-            own_names.push(name);
-        }
-    }
-
-    let (supervisor_user, supervisor_password) =
-        (s.text("SUPERVISOR_USER"), s.text("SUPERVISOR_PASSWORD"));
-
-    let listen = match s.text("LISTEN_IP").as_str() {
-        "0.0.0.0" => String::new(),
-        ip => ip.to_string(),
-    };
-
-    Model {
-        v: s.iter()
-            .map(|(name, r)| (name, r.value.to_string()))
-            .collect(),
-        image: s.text("PANTERAS_DOCKER_IMAGE"),
-        restart: s.text("PANTERAS_RESTART"),
-        expose,
-        volumes,
-        environment,
-        own_names,
-        t: crate::tags::for_template(
-            matches!(s.get("HOST_IP").value, crate::values::Value::Ip(ip) if ip.is_loopback()),
-        ),
-        programs: &PROGRAMS,
-        supervisor_user,
-        // supervisord expands `%(name)s` in values; a literal % is %%.
-        supervisor_password: supervisor_password.replace('%', "%%"),
-        listen,
-    }
+    mounts
 }
+
+/// The directory of the daemon files, relative to the output directory.
+pub const GENERATED_DIR: &str = "generated";
 
 /// The templates, parsed once: the built-in ones, or the replacements in
 /// an overrides directory. One renderer serves any number of hosts.
@@ -500,11 +228,30 @@ impl Renderer {
             .map_or(name, |(_, o)| o);
         let rendered = if self.replaced.contains(&name) {
             // An operator's template runs on a thread of its own, so that
-            // one that never ends is given up (the process then exits).
+            // one that never ends is given up (the process then exits), and
+            // writes into a buffer that refuses to grow past the largest
+            // file, so that one that never stops writing is stopped there.
             let (tera, context) = (Arc::clone(tera), context.clone());
             let (send, receive) = std::sync::mpsc::channel();
             std::thread::spawn(move || {
-                let _ = send.send(tera.render(name, &context).map_err(|e| error_chain(&e)));
+                let mut buffer = Capped(Vec::new());
+                let rendered = tera
+                    .render_to(name, &context, &mut buffer)
+                    .map_err(|e| {
+                        if buffer.0.len() >= RENDER_SIZE {
+                            format!(
+                                "renders more than {} MiB; a file holds at most that",
+                                RENDER_SIZE >> 20
+                            )
+                        } else {
+                            error_chain(&e)
+                        }
+                    })
+                    .and_then(|()| {
+                        String::from_utf8(buffer.0)
+                            .map_err(|_| "renders text that is not UTF-8".into())
+                    });
+                let _ = send.send(rendered);
             });
             receive.recv_timeout(RENDER_TIME).map_err(|_| {
                 anyhow!(
@@ -524,6 +271,24 @@ impl Renderer {
             );
         }
         Ok(ensure_newline(content))
+    }
+}
+
+/// A buffer that refuses to hold more than a file may.
+struct Capped(Vec<u8>);
+
+impl std::io::Write for Capped {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + bytes.len() > RENDER_SIZE {
+            self.0.resize(RENDER_SIZE, 0);
+            return Err(std::io::Error::other("the largest file is reached"));
+        }
+        self.0.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -591,7 +356,19 @@ fn check_overrides(dir: &Path) -> Result<()> {
             let path = entry
                 .with_context(|| format!("cannot read {}", at.display()))?
                 .path();
-            if path.is_dir() {
+            let kind = std::fs::symlink_metadata(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?
+                .file_type();
+            if kind.is_symlink() {
+                strays.push(format!(
+                    "--templates {}: {} is a symbolic link; templates are read from the files of \
+                     the directory itself",
+                    dir.display(),
+                    path.display()
+                ));
+                continue;
+            }
+            if kind.is_dir() {
                 stack.push(path);
                 continue;
             }
@@ -745,19 +522,5 @@ mod tests {
         assert_ne!(base, mounted_digest(&[file("a", "x"), file("b", "z")]));
         assert_ne!(base, mounted_digest(&[file("a", "xb"), file("", "y")]));
         assert_ne!(base, mounted_digest(&[file("c", "x"), file("b", "y")]));
-    }
-
-    #[test]
-    fn environment_has_exactly_the_contract_keys() {
-        let all: Vec<&str> = ENV_HEAD
-            .iter()
-            .chain(ENV_TAIL.iter())
-            .copied()
-            .chain(ENV_RENAMED.iter().map(|(k, _)| *k))
-            .collect();
-        assert_eq!(all.len() + UIS.len() * 3, 53);
-        for (_, var) in ENV_RENAMED {
-            assert!(crate::vars::find(var).is_some(), "{var}");
-        }
     }
 }

@@ -1,8 +1,12 @@
 //! Kinds of variable values and their typed forms: each raw text is checked
 //! and typed once, where it is read, so nothing later sees a bad value.
 
+mod docker;
+
 use std::fmt;
 use std::net::Ipv4Addr;
+
+pub use docker::{is_image_reference, is_volume, is_volume_options};
 
 /// What a variable accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,6 +24,9 @@ pub enum Kind {
     HostName,
     /// A domain or datacenter name.
     Domain,
+    /// A Consul datacenter: letters, digits, `_` and `-` (Consul's rule,
+    /// after lower-casing).
+    Datacenter,
     /// A domain suffix that may start with `.` or be blank.
     DomainSuffix,
     /// Free text on one line.
@@ -101,6 +108,7 @@ impl Kind {
             Kind::Restart => "restart policy",
             Kind::HostName => "host name",
             Kind::Domain => "domain",
+            Kind::Datacenter => "datacenter",
             Kind::DomainSuffix => "domain suffix",
             Kind::Text => "text",
             Kind::Registry => "registry prefix",
@@ -134,6 +142,9 @@ impl Kind {
                 "a host name of letters, digits, '-' and '.' (or an IPv4 address), not starting with '-' or '.'"
             }
             Kind::Domain => "a name of letters, digits, '-' and '.', not starting with '-' or '.'",
+            Kind::Datacenter => {
+                "a datacenter name of letters, digits, '_' and '-' (Consul's rule; no '.')"
+            }
             Kind::DomainSuffix => {
                 "a domain suffix of letters, digits, '-' and '.' such as .apps.example.com, or blank"
             }
@@ -151,15 +162,19 @@ impl Kind {
             Kind::VolumeSuffix => {
                 "volume options after a colon, such as :shared or :ro,rshared, or blank"
             }
-            Kind::Volume => "a volume HOST:CONTAINER or HOST:CONTAINER:MODE without blanks",
+            Kind::Volume => {
+                "a volume HOST:CONTAINER or HOST:CONTAINER:MODE without blanks, CONTAINER an \
+                 absolute path, HOST one or a volume's name, MODE options such as ro or rshared"
+            }
             Kind::ProxyOptions => {
-                "HAProxy options on one line without quotes, backticks, '$', '\\' or '#'"
+                "HAProxy 1.6 bind options such as `ssl crt /etc/haproxy/haproxy.pem no-sslv3`, \
+                 each with its value, without quotes, backticks, '$', '\\' or '#'"
             }
             Kind::Credentials => {
                 "user:password without blanks, quotes, backticks, '$', '\\' or '#', or blank for none"
             }
             Kind::Interface => {
-                "an interface name such as eth0 (letters, digits, '_', '.', ':', '-'; at most 15)"
+                "an interface name such as eth0 (letters, digits, '_', '.', ':', '-'; at most 15; not . or ..)"
             }
             Kind::RouterId => "a whole number from 1 to 255",
             Kind::User => "a user name of letters, digits, '.', '_' and '-', or blank for none",
@@ -230,6 +245,12 @@ impl Kind {
                     || raw.strip_prefix("on-failure:").and_then(number).is_some(),
             ),
             Kind::HostName | Kind::Domain => text_if(is_host_name(raw)),
+            Kind::Datacenter => text_if(
+                raw.len() <= 255
+                    && raw
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
+            ),
             Kind::DomainSuffix => text_if(is_host_name(raw.strip_prefix('.').unwrap_or(raw))),
             Kind::Registry => text_if(
                 raw.chars()
@@ -243,18 +264,11 @@ impl Kind {
                         .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)),
             ),
             Kind::Image => text_if(is_image_reference(raw)),
-            Kind::VolumeSuffix => text_if(raw.strip_prefix(':').is_some_and(|opts| {
-                opts.split(',')
-                    .all(|o| !o.is_empty() && o.bytes().all(|b| b.is_ascii_lowercase()))
-            })),
-            Kind::Volume => {
-                let parts: Vec<&str> = raw.split(':').collect();
-                text_if(
-                    (2..=3).contains(&parts.len())
-                        && parts.iter().all(|p| !p.is_empty())
-                        && !raw.chars().any(char::is_whitespace),
-                )
-            }
+            Kind::VolumeSuffix => match raw.strip_prefix(':') {
+                Some(options) => is_volume_options(options).map(|()| Value::Text(raw.into())),
+                None => refuse(),
+            },
+            Kind::Volume => is_volume(raw).map(|()| Value::Text(raw.into())),
             Kind::ProxyOptions => {
                 if !raw.chars().all(no_shell_quoting) {
                     return refuse();
@@ -270,6 +284,8 @@ impl Kind {
             })),
             Kind::Interface => text_if(
                 raw.len() <= 15
+                    && raw != "."
+                    && raw != ".."
                     && raw
                         .chars()
                         .all(|c| c.is_ascii_alphanumeric() || "_.:-".contains(c)),
@@ -290,103 +306,11 @@ impl Kind {
     }
 }
 
-/// Checks words of an HAProxy bind line against HAProxy 1.6's keywords.
+/// Checks words of an HAProxy bind line against HAProxy 1.6's keywords
+/// and their values.
 fn bind_options(raw: &str) -> Result<(), String> {
     let words: Vec<&str> = raw.split_ascii_whitespace().collect();
     crate::haproxy16::bind_options(&words)
-}
-
-/// Docker's grammar of an image reference (distribution's `reference`
-/// package): `[domain[:port]/]path[:tag][@digest]`, the path of lower-case
-/// components joined by `/`, the first part a domain only when it has a
-/// `.` or a `:` or is `localhost`.
-pub fn is_image_reference(raw: &str) -> bool {
-    let (rest, digest) = match raw.split_once('@') {
-        Some((rest, digest)) => (rest, Some(digest)),
-        None => (raw, None),
-    };
-    if let Some(digest) = digest {
-        let Some((algorithm, hex)) = digest.split_once(':') else {
-            return false;
-        };
-        let algorithm_ok = algorithm.starts_with(|c: char| c.is_ascii_alphabetic())
-            && algorithm
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+.-_".contains(c))
-            && !algorithm.ends_with(|c: char| "+.-_".contains(c));
-        if !algorithm_ok || hex.len() < 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-            return false;
-        }
-    }
-    // A tag follows the last `:` after the last `/`.
-    let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
-    let (name, tag) = match rest[last_slash..].rfind(':') {
-        Some(i) => (&rest[..last_slash + i], Some(&rest[last_slash + i + 1..])),
-        None => (rest, None),
-    };
-    if let Some(tag) = tag {
-        let ok = !tag.is_empty()
-            && tag.len() <= 128
-            && tag.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
-            && tag
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
-        if !ok {
-            return false;
-        }
-    }
-    if name.is_empty() || name.len() > 255 {
-        return false;
-    }
-    let mut parts: Vec<&str> = name.split('/').collect();
-    if parts.len() > 1 && (parts[0].contains(['.', ':']) || parts[0] == "localhost") {
-        let domain = parts.remove(0);
-        let (host, port) = match domain.split_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (domain, None),
-        };
-        let host_ok = host.split('.').all(|label| {
-            !label.is_empty()
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        });
-        let port_ok = port.is_none_or(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
-        if !host_ok || !port_ok {
-            return false;
-        }
-    }
-    parts.iter().all(|part| path_component(part))
-}
-
-/// `[a-z0-9]+` joined by `.`, `_`, `__` or any run of `-`.
-fn path_component(part: &str) -> bool {
-    let bytes = part.as_bytes();
-    let alphanumeric = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
-    if bytes.is_empty() || !alphanumeric(bytes[0]) || !alphanumeric(bytes[bytes.len() - 1]) {
-        return false;
-    }
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b.is_ascii_lowercase() || b.is_ascii_digit() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < bytes.len() && matches!(bytes[i], b'.' | b'_' | b'-') {
-            i += 1;
-        }
-        let separator = &part[start..i];
-        let ok = separator == "."
-            || separator == "_"
-            || separator == "__"
-            || (!separator.is_empty() && separator.bytes().all(|b| b == b'-'));
-        if !ok {
-            return false;
-        }
-    }
-    true
 }
 
 fn number(raw: &str) -> Option<u32> {
@@ -396,14 +320,19 @@ fn number(raw: &str) -> Option<u32> {
     raw.parse().ok()
 }
 
-/// Letters, digits, `-` and `.`, not starting with `-` or `.`, at most 253.
+/// Letters, digits, `-` and `.`, not starting with `-` or `.`, at most 253,
+/// each label between dots 1 to 63 long (DNS's rule; a final dot allowed).
 pub fn is_host_name(name: &str) -> bool {
+    let labels = name.strip_suffix('.').unwrap_or(name);
     !name.is_empty()
         && name.len() <= 253
         && !name.starts_with(['-', '.'])
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        && labels
+            .split('.')
+            .all(|label| !label.is_empty() && label.len() <= 63)
 }
 
 fn host_list(raw: &str) -> Option<Vec<HostPort>> {
@@ -503,6 +432,21 @@ mod tests {
     }
 
     #[test]
+    fn host_name_labels_fit_dns_and_datacenters_fit_consul() {
+        let label = "a".repeat(63);
+        assert!(is_host_name(&format!("{label}.example.com")));
+        assert!(!is_host_name(&format!("{label}a.example.com")));
+        assert!(!is_host_name("a..b") && is_host_name("a.b."));
+        assert!(Kind::Datacenter.parse("Ams_1-b").is_ok());
+        for bad in ["ams.1", "ams 1", "ams/1"] {
+            assert!(Kind::Datacenter.parse(bad).is_err(), "{bad}");
+        }
+        assert!(Kind::Interface.parse("..").is_err() && Kind::Interface.parse(".").is_err());
+        assert!(Kind::VolumeSuffix.parse(":rshared").is_ok());
+        assert!(Kind::VolumeSuffix.parse(":ro,rw").is_err());
+    }
+
+    #[test]
     fn names_and_suffixes() {
         assert!(Kind::HostName.parse("master-1.example.com").is_ok());
         assert!(Kind::HostName.parse("192.168.10.10").is_ok());
@@ -567,33 +511,6 @@ mod tests {
     fn text_keeps_everything_on_one_line() {
         assert_eq!(ok(Kind::Text, "a \"b\" 'c' #d: $e"), "a \"b\" 'c' #d: $e");
         assert!(Kind::Text.parse("a\nb").is_err());
-    }
-
-    #[test]
-    fn image_references_follow_dockers_grammar() {
-        for good in [
-            "panteras/paas-in-a-box:0.3.9",
-            "registry:5000/panteras/paas-in-a-box:0.3.9",
-            "localhost/panteras/paas-in-a-box",
-            "my.registry.example.com/a__b/c-d.e:v1_2",
-            "ubuntu@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-        ] {
-            assert!(is_image_reference(good), "{good}");
-        }
-        for bad in [
-            "registry:5000panteras/paas-in-a-box:0.3.9",
-            "Panteras/paas-in-a-box",
-            "panteras//paas",
-            "panteras/paas-in-a-box:",
-            "panteras/paas-in-a-box:.tag",
-            "-panteras/x",
-            "panteras/x_",
-            "panteras/a___b",
-            "reg istry/x",
-            "x@sha256:abc",
-        ] {
-            assert!(!is_image_reference(bad), "{bad}");
-        }
     }
 
     #[test]
