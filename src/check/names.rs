@@ -19,24 +19,26 @@ const DEPRECATED: [(&str, &str); 3] = [
     ),
 ];
 
-/// One warning per name panteras does not read, at its first line (a
-/// file of a million such lines gives one warning a name, quickly).
-pub(super) fn unknown_names(layers: &Layers, found: &mut Vec<Finding>) {
+/// Each name the files assign that panteras does not read, with its first
+/// line and how many lines assign it, in the order of first assignment.
+fn unknown(layers: &Layers) -> Vec<(&str, &crate::layers::Source, usize)> {
     let mut names: Vec<(&str, &crate::layers::Source, usize)> = Vec::new();
     let mut at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (name, source) in layers.assigned_in_files() {
-        if vars::find(name).is_some() {
-            continue;
-        }
-        match at.get(name.as_str()) {
-            Some(&i) => names[i].2 += 1,
-            None => {
-                at.insert(name, names.len());
-                names.push((name, source, 1));
-            }
+        if let Some(&i) = at.get(name.as_str()) {
+            names[i].2 += 1;
+        } else if vars::find(name).is_none() {
+            at.insert(name, names.len());
+            names.push((name, source, 1));
         }
     }
-    for (name, source, lines) in names {
+    names
+}
+
+/// One warning per name panteras does not read, at its first line (a
+/// file of a million such lines gives one warning a name, quickly).
+pub(super) fn unknown_names(layers: &Layers, found: &mut Vec<Finding>) {
+    for (name, source, lines) in unknown(layers) {
         let subject = match lines {
             1 => format!("{name} ({source})"),
             n => format!("{name} ({source}, and {} more lines)", n - 1),
@@ -93,12 +95,10 @@ pub(super) fn shadowed(layers: &Layers, found: &mut Vec<Finding>) {
 /// `MESOS_MASTER_QUORM=2`, unless the typo is said right there (warnings
 /// come after errors, and not at all under `--quiet`).
 pub fn explain_typos(findings: &mut [Finding], layers: &Layers) {
-    let typos: Vec<(&str, String, &str)> = layers
-        .assigned_in_files()
-        .iter()
-        .filter(|(name, _)| vars::find(name).is_none())
-        .filter_map(|(name, source)| {
-            vars::closest(name).map(|known| (name.as_str(), source.to_string(), known))
+    let typos: Vec<(&str, String, &str)> = unknown(layers)
+        .into_iter()
+        .filter_map(|(name, source, _)| {
+            vars::closest(name).map(|known| (name, source.to_string(), known))
         })
         .collect();
     if typos.is_empty() {
