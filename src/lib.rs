@@ -20,6 +20,7 @@ pub mod tags;
 pub mod term;
 pub mod values;
 pub mod vars;
+pub mod yaml;
 
 use std::io::Write;
 use std::path::Path;
