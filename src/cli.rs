@@ -30,6 +30,9 @@ pub enum Command {
     /// Print every variable with its final value and where it came from.
     #[command(after_long_help = CONFIG_HELP)]
     Config(ConfigArgs),
+    /// Marathon app plans: render, check and deploy them.
+    #[command(subcommand)]
+    App(AppCommand),
     /// Print a shell completion script.
     #[command(after_long_help = COMPLETIONS_HELP)]
     Completions {
@@ -185,6 +188,102 @@ pub struct ConfigArgs {
     #[arg(long)]
     pub show_secrets: bool,
 }
+
+/// `panteras app ...`.
+#[derive(Subcommand, Debug)]
+pub enum AppCommand {
+    /// Print each plan as the Marathon JSON deploy would send.
+    #[command(after_long_help = APP_RENDER_HELP)]
+    Render(PlanArgs),
+    /// Report every problem of the plans: Marathon's schema, routing tags,
+    /// TCP ports, health checks, canaries.
+    #[command(after_long_help = APP_CHECK_HELP)]
+    Check(PlanArgs),
+    /// Send each plan to Marathon and wait until its tasks run and are healthy.
+    #[command(after_long_help = APP_DEPLOY_HELP)]
+    Deploy(DeployArgs),
+}
+
+/// The plans of a run and what fills them in.
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    /// Marathon app definitions, YAML or JSON, each with an optional service: block.
+    #[arg(required = true, value_name = "PLAN")]
+    pub plans: Vec<PathBuf>,
+    /// Merge NAME.yml (or .yaml, .json) beside each plan over it.
+    #[arg(long, value_name = "NAME")]
+    pub env: Option<String>,
+    /// A macro's value (%%KEY%% in a plan); wins over the environment.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Count warnings as errors.
+    #[arg(long)]
+    pub strict: bool,
+    /// Marathon's app schema to check against instead of the built-in one
+    /// (Marathon 1.4.10's v2/schema/AppDefinition.json).
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+}
+
+/// Where and how to deploy.
+#[derive(Args, Debug)]
+pub struct DeployArgs {
+    #[command(flatten)]
+    pub plans: PlanArgs,
+    /// Marathon's URL; several (repeated or comma-separated) are tried in
+    /// turn. Credentials may be in the URL (http://user:password@host:8080)
+    /// or in MARATHON_USER and MARATHON_PASSWORD.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "MARATHON_URL",
+        value_delimiter = ',',
+        required = true,
+        hide_env_values = true
+    )]
+    pub marathon: Vec<String>,
+    /// How long one plan's deployment may take before it is cancelled
+    /// (and Marathon rolls it back).
+    #[arg(long, value_name = "DURATION", default_value = "300s")]
+    pub timeout: String,
+    /// How often to ask Marathon how the deployment goes.
+    #[arg(long, value_name = "DURATION", default_value = "2s")]
+    pub interval: String,
+    /// Cancel a deployment of the app that is still running (force=true).
+    #[arg(long)]
+    pub force: bool,
+    /// Print the requests that would be sent; send nothing.
+    #[arg(long, conflicts_with = "diff")]
+    pub dry_run: bool,
+    /// Print a diff of each app against what Marathon has now; send nothing.
+    #[arg(long)]
+    pub diff: bool,
+}
+
+const APP_RENDER_HELP: &str = "Examples:
+  panteras app render web.yml
+  panteras app render web.yml --env prod --set VERSION=1.4.2 > web.json
+
+Macros: %%NAME%% in a value is filled from the environment or --set NAME=...;
+an undefined or empty one is an error. --env prod merges prod.yml (or
+prod.yaml, prod.json) beside the plan over it: maps key by key, lists whole.";
+
+const APP_CHECK_HELP: &str = "Examples:
+  panteras app check apps/*.yml --env prod
+  panteras app check apps/*.yml --strict     # warnings fail too
+
+Exit status: 0 no errors, 1 errors (or warnings with --strict).";
+
+const APP_DEPLOY_HELP: &str = "Examples:
+  panteras app deploy web.yml --marathon http://master-1:8080,http://master-2:8080
+  panteras app deploy web.yml --marathon https://ops:secret@marathon.example.com --diff
+  MARATHON_USER=ops MARATHON_PASSWORD=... panteras app deploy apps/*.yml --timeout 10m
+
+Each plan is sent with PUT /v2/apps/ID (the whole app, created or replaced),
+then watched until its deployment ends and its tasks run (and pass their
+health checks). A deployment still running at --timeout is deleted, which
+makes Marathon roll the app back, and the run fails. Plans deploy in the
+order given; the first failure stops the run.";
 
 const CLUSTER_HELP: &str = "Examples:
   panteras cluster --inventory cluster.yaml --out hosts

@@ -1,6 +1,7 @@
 //! panteras: generates the deployment of a PanteraS host from the same
 //! `restricted/` files as the old `generate_yml.sh`.
 
+pub mod app;
 pub mod check;
 pub mod cli;
 pub mod container;
@@ -59,6 +60,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Cluster(args) => cluster(&args, ui),
         Command::Check(args) => check(&args, &system, ui),
         Command::Config(args) => config(&args, &system, ui),
+        Command::App(command) => app::run(&command, ui),
         Command::Completions { shell } => completions(shell),
         Command::Man => man(),
     }
@@ -100,7 +102,7 @@ pub fn resolve(input: &InputArgs, system: &dyn System) -> Result<(Layers, Settin
 
 /// Prints findings on stderr (warnings only unless quiet); returns the
 /// number of errors and of warnings.
-fn report(findings: &[Finding], ui: Ui) -> (usize, usize) {
+pub(crate) fn report(findings: &[Finding], ui: Ui) -> (usize, usize) {
     let mut stderr = std::io::stderr().lock();
     let (mut errors, mut warnings) = (0, 0);
     for finding in findings {
@@ -122,7 +124,7 @@ fn report(findings: &[Finding], ui: Ui) -> (usize, usize) {
     (errors, warnings)
 }
 
-fn plural(n: usize, word: &str) -> String {
+pub(crate) fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
@@ -145,7 +147,7 @@ pub fn generate(args: &GenerateArgs, system: &dyn System, ui: Ui) -> Result<Exit
 
 /// With `--strict`, every warning counts as an error (and is shown even
 /// with `--quiet`).
-fn strictly(findings: &mut [Finding], strict: bool) {
+pub(crate) fn strictly(findings: &mut [Finding], strict: bool) {
     if strict {
         for finding in findings {
             finding.severity = Severity::Error;

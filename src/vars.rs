@@ -250,27 +250,41 @@ pub fn index(name: &str) -> Option<usize> {
 
 /// The known variable closest to a misspelt name, if one is close enough.
 pub fn closest(name: &str) -> Option<&'static str> {
-    let upper = name.to_ascii_uppercase();
-    VARS.iter()
-        .map(|v| (edit_distance(&upper, v.name), v.name))
-        .filter(|(d, known)| *d <= 1.max(known.len() / 4))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, known)| known)
+    let names: Vec<&'static str> = VARS.iter().map(|v| v.name).collect();
+    closest_in(name, &names)
 }
 
+/// The name of `known` closest to a misspelt `name`, whatever the case, if
+/// one is close enough (an edit for every four letters, at least one).
+pub fn closest_in<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
+    let lower = name.to_ascii_lowercase();
+    known
+        .iter()
+        .map(|k| (edit_distance(&lower, &k.to_ascii_lowercase()), *k))
+        .filter(|(d, k)| *d <= 1.max(k.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// Edits from `a` to `b`: a letter added, removed, changed, or two
+/// neighbours swapped (`mme` is one edit from `mem`).
 fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = diagonal + usize::from(ca != *cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    // Three rows of the table: two back, one back, this one.
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
+    let mut last: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut row = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            row[j] = (last[j] + 1).min(row[j - 1] + 1).min(last[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                row[j] = row[j].min(before[j - 2] + 1);
+            }
         }
+        before = std::mem::replace(&mut last, row);
     }
-    row[b.len()]
+    last[b.len()]
 }
 
 /// The Markdown table of every variable, as the README carries it.
@@ -327,6 +341,10 @@ mod tests {
         assert_eq!(closest("listen_ip"), Some("LISTEN_IP"));
         assert_eq!(closest("START_MARATON"), Some("START_MARATHON"));
         assert_eq!(closest("COMPLETELY_DIFFERENT"), None);
+        assert_eq!(closest_in("mme", &["mem", "cmd"]), Some("mem"));
+        assert_eq!(edit_distance("abc", "acb"), 1);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "ab"), 2);
     }
 
     #[test]

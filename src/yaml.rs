@@ -74,9 +74,7 @@ pub fn document(text: &str, what: &str) -> Result<Option<Node>, (usize, String)>
             // The nodes built so far are flat enough to drop.
             return Err((
                 line,
-                format!(
-                    "lists and maps nested more than {MAX_DEPTH} deep; an inventory needs four"
-                ),
+                format!("lists and maps nested more than {MAX_DEPTH} deep; {what} needs far fewer"),
             ));
         }
         let node = match event {
@@ -84,28 +82,19 @@ pub fn document(text: &str, what: &str) -> Result<Option<Node>, (usize, String)>
             Event::DocumentStart => {
                 documents += 1;
                 if documents > 1 {
-                    return Err((
-                        line,
-                        format!("more than one YAML document; {what} is one"),
-                    ));
+                    return Err((line, format!("more than one YAML document; {what} is one")));
                 }
                 continue;
             }
             Event::Alias(_) => {
-                return Err((
-                    line,
-                    format!("aliases (*name) are not supported in {what}"),
-                ));
+                return Err((line, format!("aliases (*name) are not supported in {what}")));
             }
             Event::Scalar(_, _, anchor, _)
             | Event::SequenceStart(anchor, _)
             | Event::MappingStart(anchor, _)
                 if anchor != 0 =>
             {
-                return Err((
-                    line,
-                    format!("anchors (&name) are not supported in {what}"),
-                ));
+                return Err((line, format!("anchors (&name) are not supported in {what}")));
             }
             Event::Scalar(text, style, _, _) => Node::Scalar {
                 text,
@@ -148,4 +137,3 @@ pub fn document(text: &str, what: &str) -> Result<Option<Node>, (usize, String)>
     }
     Ok(root)
 }
-

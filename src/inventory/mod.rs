@@ -78,7 +78,8 @@ impl Inventory {
         let source = Source {
             shown: shown.to_string(),
         };
-        let root = document(text, "an inventory").map_err(|(line, why)| anyhow!("{}: {why}", source.at(line)))?;
+        let root = document(text, "an inventory")
+            .map_err(|(line, why)| anyhow!("{}: {why}", source.at(line)))?;
         let mut problems = Problems {
             source: &source,
             found: Vec::new(),

@@ -1,0 +1,631 @@
+//! `panteras app deploy`: each plan sent to Marathon in turn (`PUT
+//! /v2/apps/{id}`), then watched until its deployment is done and its tasks
+//! run and pass their health checks; a deployment that outlives the
+//! timeout is deleted, which makes Marathon roll it back.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Map, Value};
+
+use super::marathon::{Marathon, Reply};
+use super::plan::{Plan, field};
+use crate::Ui;
+use crate::cli::DeployArgs;
+
+/// Deploys `plans` in order; the first that fails stops the run.
+pub fn run(plans: &[Plan], args: &DeployArgs, ui: Ui) -> Result<ExitCode> {
+    let timeout = duration(&args.timeout, "--timeout")?;
+    let interval = duration(&args.interval, "--interval")?;
+    let user = std::env::var("MARATHON_USER")
+        .ok()
+        .filter(|u| !u.is_empty());
+    let password = std::env::var("MARATHON_PASSWORD").ok();
+    let marathon = Marathon::new(&args.marathon, user.as_deref(), password.as_deref())?;
+    let mut out = std::io::stdout().lock();
+    if args.dry_run {
+        for plan in plans {
+            writeln!(out, "PUT {}{}", marathon.url(), put_path(plan, args.force))?;
+            serde_json::to_writer_pretty(&mut out, &plan.app)?;
+            writeln!(out)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.diff {
+        for plan in plans {
+            let reply = marathon.request("GET", &app_path(plan), None)?;
+            let current = match reply.status {
+                200 => reply.body.get("app").cloned().unwrap_or(Value::Null),
+                404 => Value::Null,
+                _ => bail!(
+                    "GET {}: Marathon answered {}",
+                    app_path(plan),
+                    reply.message()
+                ),
+            };
+            write!(out, "{}", diff(plan, &current))?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (done, plan) in plans.iter().enumerate() {
+        let id = app_id(plan);
+        let started = Instant::now();
+        let result = Deployment {
+            marathon: &marathon,
+            plan,
+            force: args.force,
+            deadline: started + timeout,
+            timeout,
+            interval,
+            progress: Progress::new(&id, ui),
+        }
+        .run();
+        match result {
+            Ok(()) => {
+                if !ui.quiet {
+                    eprintln!("{id}: deployed in {} s", started.elapsed().as_secs());
+                }
+            }
+            Err(e) => {
+                let rest: Vec<String> = plans[done + 1..].iter().map(app_id).collect();
+                let e = if rest.is_empty() {
+                    e
+                } else {
+                    e.context(format!(
+                        "not deployed, after {id} failed: {}",
+                        rest.join(", ")
+                    ))
+                };
+                return Err(e.context(format!("{id} was not deployed")));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The app's id as Marathon keeps it: absolute.
+fn app_id(plan: &Plan) -> String {
+    format!("/{}", plan.id().unwrap_or("").trim_start_matches('/'))
+}
+
+fn app_path(plan: &Plan) -> String {
+    format!("/v2/apps{}", app_id(plan))
+}
+
+/// The whole app replaces Marathon's (no field of the old one is kept).
+fn put_path(plan: &Plan, force: bool) -> String {
+    let force = if force { "&force=true" } else { "" };
+    format!("{}?partialUpdate=false{force}", app_path(plan))
+}
+
+/// A duration: `300`, `300s`, `5m`, `1h`, `500ms`.
+pub fn duration(text: &str, option: &str) -> Result<Duration> {
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = number.parse().ok().filter(|n| *n > 0).with_context(|| {
+        format!("{option} {text}: not a duration; write e.g. 300s, 5m, 1h or 500ms")
+    })?;
+    Ok(match unit {
+        "" | "s" => Duration::from_secs(n),
+        "ms" => Duration::from_millis(n),
+        "m" => Duration::from_secs(n.saturating_mul(60)),
+        "h" => Duration::from_secs(n.saturating_mul(3600)),
+        _ => bail!("{option} {text}: not a duration; write e.g. 300s, 5m, 1h or 500ms"),
+    })
+}
+
+/// One plan's deployment, from PUT to healthy tasks.
+struct Deployment<'a> {
+    marathon: &'a Marathon,
+    plan: &'a Plan,
+    force: bool,
+    deadline: Instant,
+    timeout: Duration,
+    interval: Duration,
+    progress: Progress,
+}
+
+impl Deployment<'_> {
+    fn run(mut self) -> Result<()> {
+        let deployment = self.put()?;
+        let result = self.watch(deployment.as_deref());
+        self.progress.finish();
+        result
+    }
+
+    /// Sends the app; a 409 waits for the deployments that lock it (or,
+    /// with --force, cancels them). Returns the deployment started.
+    fn put(&mut self) -> Result<Option<String>> {
+        loop {
+            let path = put_path(self.plan, self.force);
+            let reply = self.marathon.request("PUT", &path, Some(&self.plan.app))?;
+            match reply.status {
+                200 | 201 => {
+                    return Ok(reply
+                        .body
+                        .get("deploymentId")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .or(reply.deployment)
+                        .or_else(|| {
+                            reply
+                                .body
+                                .pointer("/deployments/0/id")
+                                .and_then(Value::as_str)
+                                .map(str::to_string)
+                        }));
+                }
+                409 => {
+                    let locks: Vec<String> = reply
+                        .body
+                        .get("deployments")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|d| d.get("id").and_then(Value::as_str).map(str::to_string))
+                        .collect();
+                    self.wait_for_locks(&locks)?;
+                }
+                400 | 422 => bail!("{}", refused(self.plan, &reply)),
+                401 | 403 => bail!(
+                    "Marathon at {} refused the credentials: {} (give them in the URL or MARATHON_USER and MARATHON_PASSWORD)",
+                    self.marathon.url(),
+                    reply.message()
+                ),
+                _ => bail!("PUT {path}: Marathon answered {}", reply.message()),
+            }
+        }
+    }
+
+    /// Waits until the deployments in `locks` are gone.
+    fn wait_for_locks(&mut self, locks: &[String]) -> Result<()> {
+        loop {
+            let running = self.deployments()?;
+            let left: Vec<&String> = locks
+                .iter()
+                .filter(|l| running.iter().any(|r| r == *l))
+                .collect();
+            if left.is_empty() {
+                return Ok(());
+            }
+            let shown: Vec<&str> = left.iter().map(|s| s.as_str()).collect();
+            if Instant::now() >= self.deadline {
+                bail!(
+                    "still locked by deployment {} after {} s; --force cancels it",
+                    shown.join(", "),
+                    self.timeout.as_secs()
+                );
+            }
+            self.progress.state(
+                &format!(
+                    "waiting for deployment {} of this app to end (--force cancels it)",
+                    shown.join(", ")
+                ),
+                0,
+                0,
+            );
+            std::thread::sleep(self.interval);
+        }
+    }
+
+    /// The ids of the deployments Marathon runs now.
+    fn deployments(&self) -> Result<Vec<String>> {
+        let reply = self.marathon.request("GET", "/v2/deployments", None)?;
+        if reply.status != 200 {
+            bail!("GET /v2/deployments: Marathon answered {}", reply.message());
+        }
+        Ok(reply
+            .body
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d.get("id").and_then(Value::as_str).map(str::to_string))
+            .collect())
+    }
+
+    /// Waits until `deployment` is done and the tasks run and are healthy;
+    /// at the deadline the deployment is deleted (rolled back).
+    fn watch(&mut self, deployment: Option<&str>) -> Result<()> {
+        loop {
+            let running = match deployment {
+                Some(id) => self.deployments()?.iter().any(|d| d == id),
+                None => false,
+            };
+            let reply = self.marathon.request("GET", &app_path(self.plan), None)?;
+            let app = reply.body.get("app").cloned().unwrap_or(Value::Null);
+            if reply.status != 200 {
+                bail!(
+                    "GET {}: Marathon answered {}",
+                    app_path(self.plan),
+                    reply.message()
+                );
+            }
+            let tasks = Tasks::of(&app);
+            if !running && tasks.ready() {
+                return Ok(());
+            }
+            let state = match (running, deployment) {
+                (true, Some(id)) => format!("deployment {id}: {}", tasks.shown()),
+                _ => tasks.shown(),
+            };
+            self.progress.state(&state, tasks.done(), tasks.wanted());
+            if Instant::now() >= self.deadline {
+                return Err(self.time_out(deployment.filter(|_| running), &tasks));
+            }
+            std::thread::sleep(self.interval);
+        }
+    }
+
+    /// Cancels a deployment that ran out of time: Marathon starts another
+    /// that restores the app as it was.
+    fn time_out(&mut self, deployment: Option<&str>, tasks: &Tasks) -> anyhow::Error {
+        let secs = self.timeout.as_secs();
+        let Some(id) = deployment else {
+            return anyhow::anyhow!(
+                "timed out after {secs} s: {}; the deployment had ended, so there is nothing to roll back",
+                tasks.shown()
+            );
+        };
+        match self
+            .marathon
+            .request("DELETE", &format!("/v2/deployments/{id}"), None)
+        {
+            Ok(reply) if reply.status == 200 => {
+                let rollback = reply
+                    .body
+                    .get("deploymentId")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?");
+                anyhow::anyhow!(
+                    "timed out after {secs} s ({}): deployment {id} was cancelled and Marathon rolls the app back (deployment {rollback})",
+                    tasks.shown()
+                )
+            }
+            Ok(reply) if reply.status == 404 => anyhow::anyhow!(
+                "timed out after {secs} s ({}): deployment {id} ended as it was being cancelled",
+                tasks.shown()
+            ),
+            Ok(reply) => anyhow::anyhow!(
+                "timed out after {secs} s ({}), and cancelling deployment {id} failed: Marathon answered {}; \
+                 cancel it by hand: DELETE /v2/deployments/{id}",
+                tasks.shown(),
+                reply.message()
+            ),
+            Err(e) => anyhow::anyhow!(
+                "timed out after {secs} s ({}), and cancelling deployment {id} failed: {e:#}; \
+                 cancel it by hand: DELETE /v2/deployments/{id}",
+                tasks.shown()
+            ),
+        }
+    }
+}
+
+/// A 400 or 422: Marathon's message and each detail at the plan's line.
+fn refused(plan: &Plan, reply: &Reply) -> String {
+    let mut text = format!("Marathon refused the app: {}", reply.message());
+    for detail in reply
+        .body
+        .get("details")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let path = detail.get("path").and_then(Value::as_str).unwrap_or("");
+        let pointer = marathon_path(path);
+        let errors: Vec<&str> = detail
+            .get("errors")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let shown = field(&pointer);
+        text.push_str(&format!(
+            "\n  {}: {}: {}",
+            plan.spot(&pointer),
+            if shown.is_empty() { "the app" } else { &shown },
+            errors.join("; ")
+        ));
+    }
+    text
+}
+
+/// Marathon's path of a field (`/healthChecks(0)/path`) as a JSON pointer.
+fn marathon_path(path: &str) -> String {
+    let mut out = String::new();
+    for part in path.split('/').filter(|p| !p.is_empty()) {
+        match part.split_once('(') {
+            Some((name, rest)) if rest.ends_with(')') => {
+                out.push('/');
+                out.push_str(name);
+                out.push('/');
+                out.push_str(&rest[..rest.len() - 1]);
+            }
+            _ => {
+                out.push('/');
+                out.push_str(part);
+            }
+        }
+    }
+    out
+}
+
+/// The app's tasks as Marathon counts them.
+struct Tasks {
+    instances: u64,
+    running: u64,
+    healthy: u64,
+    checked: bool,
+}
+
+impl Tasks {
+    fn of(app: &Value) -> Tasks {
+        let count = |key: &str| app.get(key).and_then(Value::as_u64).unwrap_or(0);
+        Tasks {
+            instances: count("instances"),
+            running: count("tasksRunning"),
+            healthy: count("tasksHealthy"),
+            checked: app
+                .get("healthChecks")
+                .and_then(Value::as_array)
+                .is_some_and(|c| !c.is_empty()),
+        }
+    }
+
+    fn ready(&self) -> bool {
+        self.running >= self.instances && (!self.checked || self.healthy >= self.instances)
+    }
+
+    fn done(&self) -> u64 {
+        if self.checked {
+            self.healthy
+        } else {
+            self.running
+        }
+        .min(self.instances)
+    }
+
+    fn wanted(&self) -> u64 {
+        self.instances
+    }
+
+    fn shown(&self) -> String {
+        let mut text = format!("{}/{} tasks running", self.running, self.instances);
+        if self.checked {
+            text.push_str(&format!(", {}/{} healthy", self.healthy, self.instances));
+        }
+        text
+    }
+}
+
+/// Progress while waiting: a bar on a terminal, one line per change
+/// otherwise, nothing when quiet.
+struct Progress {
+    id: String,
+    bar: Option<indicatif::ProgressBar>,
+    last: String,
+    quiet: bool,
+}
+
+impl Progress {
+    fn new(id: &str, ui: Ui) -> Progress {
+        let bar = (!ui.quiet && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{prefix} [{bar:30}] {pos}/{len} {wide_msg} {elapsed}",
+                )
+                .expect("the template is valid")
+                .progress_chars("=> "),
+            );
+            bar.set_prefix(id.to_string());
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        Progress {
+            id: id.to_string(),
+            bar,
+            last: String::new(),
+            quiet: ui.quiet,
+        }
+    }
+
+    fn state(&mut self, text: &str, done: u64, wanted: u64) {
+        match &self.bar {
+            Some(bar) => {
+                bar.set_length(wanted);
+                bar.set_position(done);
+                bar.set_message(text.to_string());
+            }
+            None if !self.quiet && text != self.last => eprintln!("{}: {text}", self.id),
+            None => {}
+        }
+        self.last = text.to_string();
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Fields Marathon fills in itself: state, and values it derives.
+const FILLED: &[&str] = &[
+    "version",
+    "versionInfo",
+    "tasksStaged",
+    "tasksRunning",
+    "tasksHealthy",
+    "tasksUnhealthy",
+    "deployments",
+    "tasks",
+    "lastTaskFailure",
+    "taskStats",
+    "readinessCheckResults",
+    "ports",
+    "portDefinitions",
+    "servicePort",
+];
+
+/// Marathon 1.4.10's defaults (v2/types/*.raml), by field name.
+fn default_of(key: &str) -> Option<Value> {
+    Some(match key {
+        "backoffFactor" => 1.15.into(),
+        "backoffSeconds" => 1.into(),
+        "cpus" => 1.into(),
+        "instances" => 1.into(),
+        "maxLaunchDelaySeconds" => 3600.into(),
+        "mem" => 128.into(),
+        "gracePeriodSeconds" => 300.into(),
+        "intervalSeconds" => 60.into(),
+        "maxConsecutiveFailures" => 3.into(),
+        "timeoutSeconds" => 20.into(),
+        "delaySeconds" => 15.into(),
+        "killSelection" => "YOUNGEST_FIRST".into(),
+        "upgradeStrategy" => {
+            serde_json::json!({"minimumHealthCapacity": 1, "maximumOverCapacity": 1})
+        }
+        "unreachableStrategy" => {
+            serde_json::json!({"inactiveAfterSeconds": 300, "expungeAfterSeconds": 600})
+        }
+        _ => return None,
+    })
+}
+
+/// Whether a field the plan leaves out is one Marathon filled in.
+fn filled(key: &str, value: &Value) -> bool {
+    let empty = match value {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+    };
+    let same_number = |d: &Value| d.as_f64().is_some() && d.as_f64() == value.as_f64();
+    empty
+        || FILLED.contains(&key)
+        || default_of(key).is_some_and(|d| d == *value || same_number(&d))
+        || (key == "protocol" && matches!(value.as_str(), Some("tcp" | "HTTP")))
+}
+
+/// What Marathon has, without the fields it fills in itself that the plan
+/// leaves out, in the plan's order.
+fn normalized(current: &Value, plan: &Value) -> Value {
+    match (current, plan) {
+        (Value::Object(current), Value::Object(plan)) => {
+            let mut out = Map::new();
+            for (key, value) in plan {
+                if let Some(have) = current.get(key) {
+                    out.insert(key.clone(), normalized(have, value));
+                }
+            }
+            for (key, value) in current {
+                if !plan.contains_key(key) && !filled(key, value) {
+                    out.insert(key.clone(), value.clone());
+                }
+            }
+            Value::Object(out)
+        }
+        (Value::Array(current), Value::Array(plan)) => Value::Array(
+            current
+                .iter()
+                .enumerate()
+                .map(|(i, v)| plan.get(i).map_or_else(|| v.clone(), |p| normalized(v, p)))
+                .collect(),
+        ),
+        (current, _) => current.clone(),
+    }
+}
+
+/// A unified diff of what Marathon has (`Null`: no such app) against the
+/// plan.
+fn diff(plan: &Plan, current: &Value) -> String {
+    let mut wanted = plan.app.clone();
+    if let Some(id) = wanted.get_mut("id") {
+        *id = Value::String(app_id(plan));
+    }
+    let before = match current {
+        Value::Null => String::new(),
+        current => pretty(&normalized(current, &wanted)),
+    };
+    let after = pretty(&wanted);
+    let id = app_id(plan);
+    let text = similar::TextDiff::from_lines(&before, &after);
+    let shown = text
+        .unified_diff()
+        .header(
+            &format!(
+                "marathon{id}{}",
+                if current.is_null() { " (none)" } else { "" }
+            ),
+            &format!("{}", plan.file.display()),
+        )
+        .to_string();
+    if shown.is_empty() {
+        format!("{id}: no change\n")
+    } else {
+        shown
+    }
+}
+
+fn pretty(value: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_take_units() {
+        assert_eq!(duration("300", "t").unwrap(), Duration::from_secs(300));
+        assert_eq!(duration("5m", "t").unwrap(), Duration::from_secs(300));
+        assert_eq!(duration("250ms", "t").unwrap(), Duration::from_millis(250));
+        for bad in ["", "0", "5 m", "-1", "1d", "s"] {
+            assert!(duration(bad, "--timeout").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn marathons_paths_become_pointers() {
+        assert_eq!(
+            marathon_path("/healthChecks(0)/path"),
+            "/healthChecks/0/path"
+        );
+        assert_eq!(
+            marathon_path("/upgradeStrategy/minimumHealthCapacity"),
+            "/upgradeStrategy/minimumHealthCapacity"
+        );
+        assert_eq!(marathon_path("/"), "");
+    }
+
+    #[test]
+    fn what_marathon_fills_in_is_left_out_unless_the_plan_sets_it() {
+        let current = serde_json::json!({
+            "id": "/web", "instances": 2, "cpus": 1, "backoffSeconds": 1, "uris": [],
+            "version": "2017-01-01T00:00:00Z", "tasksRunning": 2, "user": "root",
+            "container": {"docker": {"image": "a", "privileged": false,
+                "portMappings": [{"containerPort": 80, "hostPort": 0, "servicePort": 10001, "protocol": "tcp"}]}}
+        });
+        let plan = serde_json::json!({
+            "id": "/web", "instances": 3,
+            "container": {"docker": {"image": "a", "portMappings": [{"containerPort": 80, "hostPort": 0}]}}
+        });
+        assert_eq!(
+            normalized(&current, &plan),
+            serde_json::json!({
+                "id": "/web", "instances": 2,
+                "container": {"docker": {"image": "a", "portMappings": [{"containerPort": 80, "hostPort": 0}]}},
+                "user": "root"
+            })
+        );
+    }
+}

@@ -1,0 +1,519 @@
+//! `panteras app render` and `check`: plans in YAML and JSON, their
+//! `service:` block, macros and overlays, and every problem of a run
+//! reported at once, at the plan's line.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use insta::assert_snapshot;
+use serde_json::Value;
+
+/// The PanteraS examples and the plans of the same apps.
+const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "SimpleWebappPython-deploy0_marathon.json",
+        "python-stable.yml",
+    ),
+    (
+        "SimpleWebappPython-deploy1_marathon.json",
+        "python-canaries.yml",
+    ),
+    ("SimpleWebappPython-deploy2_marathon.json", "python-tcp.yml"),
+    (
+        "SmoothWebappPython-deploy0_marathon.json",
+        "smooth-stable.yml",
+    ),
+    (
+        "SmoothWebappPython-deploy1_marathon.json",
+        "smooth-canaries.yml",
+    ),
+];
+
+fn example(name: &str) -> PathBuf {
+    common::shared().join("image/0.3.9/examples").join(name)
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/apps")
+        .join(name)
+}
+
+/// `panteras app ARGS` in `dir`, with only `env` for an environment.
+fn app(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_panteras"));
+    cmd.env_clear().current_dir(dir).arg("app").args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+/// Renders one plan and returns its JSON.
+fn rendered(dir: &Path, plan: &str, args: &[&str], env: &[(&str, &str)]) -> Value {
+    let mut all = vec!["render", plan];
+    all.extend_from_slice(args);
+    let out = app(dir, &all, env);
+    assert!(
+        out.status.success(),
+        "render {plan} failed:\n{}",
+        stderr(&out)
+    );
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+/// A directory of plans written from `files`.
+fn plans(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn each_panteras_example_and_its_yaml_plan_render_the_same_marathon_json() {
+    let here = Path::new(".");
+    for (json, yaml) in EXAMPLES {
+        let from_json = rendered(here, example(json).to_str().unwrap(), &[], &[]);
+        let from_yaml = rendered(here, fixture(yaml).to_str().unwrap(), &[], &[]);
+        assert_eq!(from_yaml, from_json, "{yaml} and {json}");
+        // The JSON example is a plan as it is: what it renders is itself.
+        let original: Value =
+            serde_json::from_str(&std::fs::read_to_string(example(json)).unwrap()).unwrap();
+        assert_eq!(from_json, original, "{json}");
+        assert_snapshot!(
+            yaml.to_string(),
+            serde_json::to_string_pretty(&from_yaml).unwrap()
+        );
+    }
+}
+
+#[test]
+fn the_examples_pass_marathons_schema_and_the_templates_rules() {
+    let mut args = vec!["check".to_string()];
+    args.extend(
+        EXAMPLES
+            .iter()
+            .map(|(json, _)| example(json).display().to_string()),
+    );
+    args.extend(
+        EXAMPLES
+            .iter()
+            .map(|(_, yaml)| fixture(yaml).display().to_string()),
+    );
+    // Every example twice over (as JSON, as YAML) claims its TCP port twice
+    // and its ids twice: check the two forms apart.
+    for half in [&args[1..6], &args[6..]] {
+        let mut run = vec!["check"];
+        run.extend(half.iter().map(String::as_str));
+        let out = app(Path::new("."), &run, &[]);
+        let text = stderr(&out);
+        assert!(out.status.success(), "{text}");
+        assert!(!text.contains("error:"), "{text}");
+        // The PanteraS canaries take /media and /chat, the stable app none:
+        // the one warning, as the examples really are.
+        assert_eq!(text.matches("warning:").count(), 1, "{text}");
+        assert!(text.contains("routes differ"), "{text}");
+    }
+}
+
+#[test]
+fn check_reports_every_problem_of_every_plan_at_once_at_its_line() {
+    let dir = plans(&[
+        (
+            "web.yml",
+            "id: /shop/web
+instances: 2
+cpus: 0.5
+mme: 64
+container:
+  type: DOCKER
+  docker:
+    image: shop/web:1.2
+    network: BRIDGE
+    portMappings:
+      - {containerPort: 80, hostPort: 8000}
+env:
+  LOG_LEVEL: 3
+service:
+  name: web
+  routes: [/shop, shop2]
+  weight: 0
+  tcp: 8080
+  tagz: [x]
+",
+        ),
+        (
+            "db.json",
+            r#"{
+  "id": "/shop/db",
+  "cmd": "postgres",
+  "instances": "one",
+  "env": {
+    "SERVICE_NAME": "db",
+    "SERVICE_TAGS": "haproxy,haproxy_tcp=5432,haproxy_weigth=3, haproxy_route=/db"
+  },
+  "healthChecks": [{"protocol": "TCP", "portIndex": 0}]
+}
+"#,
+        ),
+        (
+            "db2.yml",
+            "id: /shop/db-replica
+cmd: postgres
+env:
+  SERVICE_NAME: db
+  SERVICE_TAGS: haproxy,haproxy_tcp=5432,haproxy_weight=0
+healthChecks: [{protocol: TCP}]
+",
+        ),
+    ]);
+    let out = app(dir.path(), &["check", "web.yml", "db.json", "db2.yml"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out), "");
+    assert_snapshot!(stderr(&out));
+}
+
+#[test]
+fn render_writes_nothing_while_a_plan_has_an_error() {
+    let dir = plans(&[
+        ("good.yml", "id: good\ncmd: sleep 1\n"),
+        ("bad.yml", "id: bad\ncmd: sleep 1\ninstances: -1\n"),
+    ]);
+    let out = app(dir.path(), &["render", "good.yml", "bad.yml"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out), "");
+    assert!(
+        stderr(&out).contains("bad.yml:3: instances: -1 is less than the minimum of 0"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn the_service_block_and_raw_env_must_agree() {
+    let dir = plans(&[(
+        "web.yml",
+        "id: web
+cmd: serve
+env:
+  SERVICE_NAME: webshop
+  SERVICE_TAGS: haproxy,haproxy_weight=5
+service:
+  name: web
+  weight: 5
+  route: /web
+healthChecks: [{protocol: COMMAND, command: {value: 'true'}}]
+",
+    )]);
+    let out = app(dir.path(), &["check", "web.yml"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_snapshot!(stderr(&out));
+    // The same tags in another order agree.
+    let dir = plans(&[(
+        "web.yml",
+        "id: web
+cmd: serve
+env: {SERVICE_NAME: web, SERVICE_TAGS: 'haproxy_weight=5,haproxy'}
+service: {name: web, weight: 5}
+healthChecks: [{protocol: COMMAND, command: {value: 'true'}}]
+",
+    )]);
+    let app_json = rendered(dir.path(), "web.yml", &[], &[]);
+    assert_eq!(app_json["env"]["SERVICE_TAGS"], "haproxy_weight=5,haproxy");
+    assert!(app_json.get("service").is_none());
+}
+
+#[test]
+fn macros_come_from_the_environment_and_set_and_every_missing_one_is_reported() {
+    let dir = plans(&[
+        (
+            "web.yml",
+            "id: /%%TEAM%%/web
+instances: %%COUNT%%
+cmd: serve --version %%VERSION%% --region %%REGION%%
+env:
+  RELEASE: '%%VERSION%%'
+  # %%IN_A_COMMENT%% is no macro of the plan
+",
+        ),
+        (
+            "api.json",
+            "{\"id\": \"/%%TEAM%%/api\", \"cmd\": \"%%API_CMD%%\", \"mem\": %%MEM%%}\n",
+        ),
+    ]);
+    let env = [
+        ("TEAM", "shop"),
+        ("COUNT", "3"),
+        ("VERSION", "1.0"),
+        ("REGION", ""),
+    ];
+    let out = app(dir.path(), &["render", "web.yml", "api.json"], &env);
+    assert_eq!(out.status.code(), Some(1));
+    assert_snapshot!(stderr(&out));
+
+    let out = app(
+        dir.path(),
+        &[
+            "render",
+            "web.yml",
+            "api.json",
+            "--set",
+            "REGION=ams",
+            "--set",
+            "VERSION=1.1",
+            "--set",
+            "API_CMD=api",
+            "--set",
+            "MEM=64",
+        ],
+        &env,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let docs: Vec<Value> = serde_json::Deserializer::from_str(&stdout(&out))
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(docs[0]["id"], "/shop/web");
+    // A plain value is typed after it is filled in: 3 is a number.
+    assert_eq!(docs[0]["instances"], 3);
+    assert_eq!(docs[0]["cmd"], "serve --version 1.1 --region ams");
+    // A quoted one stays text.
+    assert_eq!(docs[0]["env"]["RELEASE"], "1.1");
+    assert_eq!(docs[1]["mem"], 64);
+}
+
+/// Values no macro may turn into structure.
+const HOSTILE: &[&str] = &[
+    "a\nextra: 1",
+    "\"}, \"extra\": {\"x",
+    "x' , extra: 'y",
+    "# all the rest",
+    "x # comment",
+    "key: value",
+    "- item",
+    "[1, 2]",
+    "{a: 1}",
+    "\n---\nid: other",
+    "...",
+    "%%TEAM%%",
+    "&anchor x",
+    "*alias",
+    "!!binary aGk=",
+    "| block",
+    "\\u0041\\n",
+    "\u{E000}0\u{E001}",
+    "\t\r\n ",
+];
+
+/// Every place a macro can stand, in YAML and in JSON: plain, quoted and
+/// block values, list items, flow maps and lists.
+const PLACES: &[(&str, &str)] = &[
+    (
+        "plan.yml",
+        "id: web
+cmd: serve %%V%%
+labels:
+  plain: %%V%%
+  single: '%%V%%'
+  double: \"%%V%%\"
+  block: |
+    %%V%%
+uris: [a, %%V%%, b]
+fetch:
+  - {uri: %%V%%}
+constraints: [[hostname, LIKE, '%%V%%']]
+",
+    ),
+    (
+        "plan.json",
+        "{\"id\": \"web\", \"cmd\": \"serve %%V%%\", \"labels\": {\"double\": \"%%V%%\", \"plain\": %%V%%},
+ \"uris\": [\"a\", \"%%V%%\", \"b\"], \"fetch\": [{\"uri\": %%V%%}], \"constraints\": [[\"hostname\", \"LIKE\", \"%%V%%\"]]}
+",
+    ),
+];
+
+/// The shape of a JSON value: its keys and list lengths, not its text.
+fn shape(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), shape(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(shape).collect()),
+        _ => Value::Null,
+    }
+}
+
+#[test]
+fn no_macro_value_changes_a_plans_structure() {
+    let dir = plans(PLACES);
+    for (name, _) in PLACES {
+        let benign = rendered(dir.path(), name, &[], &[("V", "value")]);
+        for value in HOSTILE {
+            let set = format!("V={value}");
+            let out = app(
+                dir.path(),
+                &["render", name, "--set", &set],
+                &[("TEAM", "t")],
+            );
+            assert!(
+                out.status.success(),
+                "{name} with {value:?}:\n{}",
+                stderr(&out)
+            );
+            let got: Value = serde_json::from_str(&stdout(&out)).unwrap();
+            assert_eq!(shape(&got), shape(&benign), "{name} with {value:?}");
+            // Quoted places hold the value as it is, and the command line
+            // holds it after its text.
+            assert_eq!(got["labels"]["double"], *value, "{name}");
+            assert_eq!(got["uris"][1], *value, "{name}");
+            assert_eq!(got["constraints"][0][2], *value, "{name}");
+            assert_eq!(got["cmd"], format!("serve {value}"), "{name}");
+            if name.ends_with(".yml") {
+                assert_eq!(got["labels"]["single"], *value);
+                assert_eq!(got["labels"]["block"], format!("{value}\n"));
+            }
+        }
+    }
+}
+
+#[test]
+fn hostile_plans_are_refused_with_their_line_and_never_panic() {
+    let deep = format!("id: x\nlabels: {}{}\n", "[".repeat(100), "]".repeat(100));
+    let many = format!(
+        "id: x\ncmd: y\nlabels:\n{}",
+        (0..20000)
+            .map(|i| format!("  k{i}: v\n"))
+            .collect::<String>()
+    );
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "alias.yml",
+            "base: &b {cpus: 1}\nid: x\ncmd: y\nextra: *b\n".into(),
+        ),
+        ("two-docs.yml", "id: x\ncmd: y\n---\nid: z\n".into()),
+        ("twice.yml", "id: x\ncmd: y\ncmd: z\n".into()),
+        ("list.yml", "- id: x\n- id: y\n".into()),
+        ("empty.yml", "".into()),
+        ("syntax.json", "{\"id\": \"x\",, }\n".into()),
+        ("deep.yml", deep),
+        ("private.yml", "id: x\ncmd: \"\u{E000}0\u{E001}\"\n".into()),
+        ("complex-key.yml", "? [a, b]\n: c\nid: x\n".into()),
+        ("not-utf8.yml", String::from("id: x\ncmd: \u{FFFD}\n")),
+        ("many.yml", many),
+    ];
+    let dir = plans(
+        &cases
+            .iter()
+            .map(|(n, t)| (*n, t.as_str()))
+            .collect::<Vec<_>>(),
+    );
+    std::fs::write(dir.path().join("not-utf8.yml"), b"id: x\ncmd: \xff\n").unwrap();
+    let mut lines = Vec::new();
+    for (name, _) in &cases {
+        let out = app(dir.path(), &["check", name], &[]);
+        let text = stderr(&out);
+        assert!(!text.contains("panicked"), "{name}: {text}");
+        if *name == "many.yml" {
+            assert!(out.status.success(), "{name}: {text}");
+            continue;
+        }
+        assert_eq!(out.status.code(), Some(1), "{name}: {text}");
+        lines.push(text.lines().next().unwrap_or("").to_string());
+    }
+    assert_snapshot!(lines.join("\n"));
+}
+
+#[test]
+fn an_overlay_merges_maps_key_by_key_and_replaces_lists() {
+    let dir = plans(&[
+        (
+            "web.yml",
+            "id: web
+cmd: serve
+instances: 1
+env: {LOG: debug, REGION: ams}
+constraints: [[hostname, UNIQUE]]
+service: {name: web}
+healthChecks: [{protocol: COMMAND, command: {value: 'true'}}]
+",
+        ),
+        (
+            "prod.yml",
+            "instances: 4\nenv: {LOG: warn}\nconstraints: [[rack, GROUP_BY, '2']]\n",
+        ),
+        ("typo.yml", "instances: many\n"),
+    ]);
+    let base = rendered(dir.path(), "web.yml", &[], &[]);
+    let prod = rendered(dir.path(), "web.yml", &["--env", "prod"], &[]);
+    assert_eq!(base["instances"], 1);
+    assert_eq!(prod["instances"], 4);
+    assert_eq!(prod["env"]["LOG"], "warn");
+    assert_eq!(prod["env"]["REGION"], "ams");
+    assert_eq!(prod["env"]["SERVICE_NAME"], "web");
+    assert_eq!(
+        prod["constraints"],
+        serde_json::json!([["rack", "GROUP_BY", "2"]])
+    );
+    assert_snapshot!(serde_json::to_string_pretty(&prod).unwrap());
+
+    // A problem of the overlay is reported at the overlay's line.
+    let out = app(dir.path(), &["check", "web.yml", "--env", "typo"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("typo.yml:1: instances: \"many\" is not of type \"integer\""),
+        "{}",
+        stderr(&out)
+    );
+
+    // An environment with no overlay is said; its name is never a path.
+    let out = app(dir.path(), &["check", "web.yml", "--env", "staging"], &[]);
+    assert!(out.status.success());
+    assert!(
+        stderr(&out).contains("--env staging: no staging.yml"),
+        "{}",
+        stderr(&out)
+    );
+    let out = app(dir.path(), &["check", "web.yml", "--env", "../prod"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("not an environment's name"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn the_schema_is_marathons_own_and_another_can_be_given() {
+    let dir = plans(&[
+        (
+            "web.yml",
+            "id: web\ncmd: serve\nhealthChecks: [{protocol: HTTPS2}]\n",
+        ),
+        ("schema.json", "{\"type\": \"object\"}"),
+    ]);
+    let out = app(dir.path(), &["check", "web.yml"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("web.yml:3: healthChecks[0].protocol"),
+        "{}",
+        stderr(&out)
+    );
+    let out = app(
+        dir.path(),
+        &["check", "web.yml", "--schema", "schema.json"],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+}
