@@ -517,3 +517,32 @@ fn the_schema_is_marathons_own_and_another_can_be_given() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+#[test]
+fn the_worked_example_of_the_readme_checks_clean_and_merges_its_overlay() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let env = [("VERSION", "1.4.2"), ("CANARY_VERSION", "1.5.0-rc1")];
+    let out = app(
+        root,
+        &[
+            "check",
+            "--strict",
+            "examples/apps/web/web.yml",
+            "examples/apps/canary/web.yml",
+            "--env",
+            "prod",
+        ],
+        &env,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let web = rendered(root, "examples/apps/web/web.yml", &["--env", "prod"], &env);
+    assert_eq!(web["instances"], 6);
+    assert_eq!(
+        web["container"]["docker"]["image"],
+        "registry.example.com/shop/web:1.4.2"
+    );
+    assert_eq!(
+        web["env"]["SERVICE_TAGS"],
+        "haproxy,haproxy_weight=9,haproxy_httpchk=GET /health,haproxy_route=/shop"
+    );
+}

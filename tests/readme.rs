@@ -78,3 +78,30 @@ fn readme_shows_the_example_inventory_as_it_is() {
         "README's inventory differs from examples/cluster/cluster.yaml"
     );
 }
+
+#[test]
+fn readme_shows_the_example_app_plans_as_they_are() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    for plan in [
+        "examples/apps/web/web.yml",
+        "examples/apps/web/prod.yml",
+        "examples/apps/canary/web.yml",
+    ] {
+        let text = std::fs::read_to_string(root.join(plan)).unwrap();
+        let indented: String = text
+            .lines()
+            .map(|l| {
+                if l.is_empty() {
+                    "\n".to_string()
+                } else {
+                    format!("    {l}\n")
+                }
+            })
+            .collect();
+        assert!(
+            readme.contains(&indented),
+            "README's copy of {plan} differs from the file"
+        );
+    }
+}

@@ -32,7 +32,7 @@ pub fn apply(plan: &mut Plan, findings: &mut Findings) {
     let Some(block) = plan
         .app
         .as_object_mut()
-        .and_then(|app| app.remove("service"))
+        .and_then(|app| app.shift_remove("service"))
     else {
         return;
     };
@@ -171,7 +171,7 @@ fn read(plan: &Plan, block: &Value, findings: &mut Findings) -> Option<(String, 
         tags.push("haproxy".to_string());
     }
     if let Some(weight) = block.get("weight") {
-        match weight.as_u64() {
+        match whole(weight) {
             Some(n) if n <= 256 => tags.push(format!("haproxy_weight={n}")),
             _ => {
                 let (spot, field) = at("weight");
@@ -203,14 +203,19 @@ fn read(plan: &Plan, block: &Value, findings: &mut Findings) -> Option<(String, 
             one => vec![one],
         };
         for item in items {
-            if key == "tcp" && !item.is_u64() {
-                let (spot, field) = at(key);
-                findings.error(
-                    spot,
-                    &field,
-                    format!("{item} is not a port"),
-                    "write a port from 1 to 65535, or a list of them",
-                );
+            if key == "tcp" {
+                match whole(item).filter(|p| (1..=65535).contains(p)) {
+                    Some(port) => tags.push(format!("{prefix}{port}")),
+                    None => {
+                        let (spot, field) = at(key);
+                        findings.error(
+                            spot,
+                            &field,
+                            format!("{item} is not a port"),
+                            "write a port from 1 to 65535, or a list of them",
+                        );
+                    }
+                }
             } else if let Some(word) = text(key, item, findings) {
                 tags.push(format!("{prefix}{word}"));
             }
@@ -218,6 +223,16 @@ fn read(plan: &Plan, block: &Value, findings: &mut Findings) -> Option<(String, 
     }
     let name = name?;
     (findings.errors() == before).then_some((name, tags))
+}
+
+/// A whole number, written as one or as text (`'%%PORT%%'`).
+fn whole(value: &Value) -> Option<u64> {
+    match value {
+        Value::String(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
+            text.parse().ok()
+        }
+        other => other.as_u64(),
+    }
 }
 
 fn describe(value: &Value) -> String {

@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 use tempfile::TempDir;
 
 pub mod tools;
+pub mod traffic;
 
 /// A host directory with `restricted/` files and an environment.
 pub struct Host {
