@@ -7,15 +7,12 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpStream};
 use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
 
 use common::Host;
 use common::tools::{self, ConsulDouble, Readers};
-use common::traffic::{Running, http_backend, on_ports, reached, tcp_backend};
+use common::traffic::{Running, http_backend, on_ports, reached, tcp_backend, tcp_reply};
 use serde_json::{Value, json};
 
 /// `panteras app render PLAN --set ...` in `dir`: the app's JSON.
@@ -161,15 +158,7 @@ healthChecks: [{protocol: MESOS_HTTP, path: /, portIndex: 0}]
     assert_eq!(reached(http, "anything.example.com", "/other"), "503");
 
     // The TCP port of the plan's macro reaches an instance.
-    let mut stream = TcpStream::connect(("127.0.0.1", tcp_port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    stream.write_all(b"ping\n").unwrap();
-    stream.shutdown(Shutdown::Write).unwrap();
-    let mut reply = String::new();
-    stream.read_to_string(&mut reply).unwrap();
-    assert_eq!(reply, "echo ping\n");
+    assert_eq!(tcp_reply(tcp_port, "ping\n"), "echo ping\n");
 }
 
 /// Each tag form: whether `app check` refuses it, and whether the

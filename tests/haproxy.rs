@@ -9,15 +9,13 @@
 mod common;
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 use common::Host;
 use common::tools::{self, ConsulDouble, Readers};
-use common::traffic::{Running, get, http_backend, on_ports, reached, tcp_backend};
+use common::traffic::{Running, get, http_backend, on_ports, reached, tcp_backend, tcp_reply};
 use serde_json::json;
 
 fn fixture(name: &str) -> PathBuf {
@@ -579,15 +577,7 @@ fn real_haproxy_routes_traffic_by_host_path_weight_and_tcp() {
     assert!(hits["web-1"] > 150 && hits["web-2"] > 150, "{hits:?}");
 
     // The TCP listener, bound on every address as in the image.
-    let mut stream = TcpStream::connect(("127.0.0.1", tcp_port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    stream.write_all(b"ping\n").unwrap();
-    stream.shutdown(Shutdown::Write).unwrap();
-    let mut reply = String::new();
-    stream.read_to_string(&mut reply).unwrap();
-    assert_eq!(reply, "echo ping\n");
+    assert_eq!(tcp_reply(tcp_port, "ping\n"), "echo ping\n");
 
     // Unknown hosts, services without passing instances and services
     // without the haproxy tag get HAProxy's 503.

@@ -63,18 +63,8 @@ fn readme_shows_the_example_inventory_as_it_is() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     let inventory = std::fs::read_to_string(root.join("examples/cluster/cluster.yaml")).unwrap();
-    let indented: String = inventory
-        .lines()
-        .map(|l| {
-            if l.is_empty() {
-                "\n".to_string()
-            } else {
-                format!("    {l}\n")
-            }
-        })
-        .collect();
     assert!(
-        readme.contains(&indented),
+        readme.contains(&indented(&inventory)),
         "README's inventory differs from examples/cluster/cluster.yaml"
     );
 }
@@ -89,19 +79,22 @@ fn readme_shows_the_example_app_plans_as_they_are() {
         "examples/apps/canary/web.yml",
     ] {
         let text = std::fs::read_to_string(root.join(plan)).unwrap();
-        let indented: String = text
-            .lines()
-            .map(|l| {
-                if l.is_empty() {
-                    "\n".to_string()
-                } else {
-                    format!("    {l}\n")
-                }
-            })
-            .collect();
         assert!(
-            readme.contains(&indented),
+            readme.contains(&indented(&text)),
             "README's copy of {plan} differs from the file"
         );
     }
+}
+
+/// `text` as a Markdown code block: each line indented by four spaces.
+fn indented(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            if l.is_empty() {
+                "\n".to_string()
+            } else {
+                format!("    {l}\n")
+            }
+        })
+        .collect()
 }

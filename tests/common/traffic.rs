@@ -6,52 +6,67 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A tiny HTTP server on loopback that answers every request with `name`.
-pub fn http_backend(name: &'static str) -> u16 {
+/// A server on loopback that hands each connection to `answer` on a
+/// thread of its own; its port.
+fn serve(answer: fn(BufReader<TcpStream>, &'static str), name: &'static str) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream);
-                let mut line = String::new();
-                while reader.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
-                    if line == "\r\n" {
-                        break;
-                    }
-                    line.clear();
-                }
-                let body = format!("{name}\n");
-                let reply = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let mut stream = reader.into_inner();
-                let _ = stream.write_all(reply.as_bytes());
-            });
+            std::thread::spawn(move || answer(BufReader::new(stream), name));
         }
     });
     port
 }
 
+/// A tiny HTTP server on loopback that answers every request with `name`.
+pub fn http_backend(name: &'static str) -> u16 {
+    serve(
+        |mut reader, name| {
+            let mut line = String::new();
+            while reader.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
+                if line == "\r\n" {
+                    break;
+                }
+                line.clear();
+            }
+            let body = format!("{name}\n");
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = reader.into_inner().write_all(reply.as_bytes());
+        },
+        name,
+    )
+}
+
 /// A TCP backend on loopback that echoes one line with a prefix.
 pub fn tcp_backend() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream);
-                let mut line = String::new();
-                if reader.read_line(&mut line).is_ok() && !line.is_empty() {
-                    let _ = reader
-                        .into_inner()
-                        .write_all(format!("echo {line}").as_bytes());
-                }
-            });
-        }
-    });
-    port
+    serve(
+        |mut reader, _| {
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_ok() && !line.is_empty() {
+                let _ = reader
+                    .into_inner()
+                    .write_all(format!("echo {line}").as_bytes());
+            }
+        },
+        "",
+    )
+}
+
+/// What a TCP listener on loopback `port` answers to one line.
+pub fn tcp_reply(port: u16, line: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream.write_all(line.as_bytes()).unwrap();
+    stream.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    reply
 }
 
 /// One HTTP/1.1 request through HAProxy: (status, body).
