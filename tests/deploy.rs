@@ -239,6 +239,20 @@ fn a_deployment_that_outlives_the_timeout_is_deleted_and_marathon_rolls_back() {
 }
 
 #[test]
+fn a_leader_election_while_waiting_is_waited_out() {
+    let marathon = Double::start(&[]);
+    let dir = plans(&[("web.yml", &plan("web-election"))]);
+    let out = deploy(dir.path(), &["web.yml", "--marathon", &marathon.url()], &[]);
+    let (_, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("no Marathon answered") && stderr.contains("asking again"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("deployed in"), "{stderr}");
+}
+
+#[test]
 fn tasks_that_never_get_healthy_time_out_too() {
     let marathon = Double::start(&[]);
     let dir = plans(&[("web-sick.yml", &plan("web-sick"))]);

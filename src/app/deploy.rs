@@ -183,6 +183,17 @@ impl Deployment<'_> {
 
     /// Waits until the deployments in `locks` are gone.
     fn wait_for_locks(&mut self, locks: &[String]) -> Result<()> {
+        if locks.is_empty() {
+            // A 409 that names no deployment: ask again after a while.
+            if Instant::now() >= self.deadline {
+                bail!(
+                    "Marathon still refuses the app as locked after {} s; --force cancels what locks it",
+                    self.timeout.as_secs()
+                );
+            }
+            std::thread::sleep(self.interval);
+            return Ok(());
+        }
         loop {
             let running = self.deployments()?;
             let left: Vec<&String> = locks
@@ -212,9 +223,26 @@ impl Deployment<'_> {
         }
     }
 
+    /// `GET path`, asked again every interval while no Marathon answers
+    /// (a leader election, a restart) until the deadline.
+    fn poll(&mut self, path: &str) -> Result<Reply> {
+        loop {
+            match self.marathon.request("GET", path, None) {
+                Ok(reply) => return Ok(reply),
+                Err(e) if Instant::now() < self.deadline => {
+                    let first = format!("{e:#}");
+                    let first = first.lines().next().unwrap_or("");
+                    self.progress.state(&format!("{first}; asking again"), 0, 0);
+                    std::thread::sleep(self.interval);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     /// The ids of the deployments Marathon runs now.
-    fn deployments(&self) -> Result<Vec<String>> {
-        let reply = self.marathon.request("GET", "/v2/deployments", None)?;
+    fn deployments(&mut self) -> Result<Vec<String>> {
+        let reply = self.poll("/v2/deployments")?;
         if reply.status != 200 {
             bail!("GET /v2/deployments: Marathon answered {}", reply.message());
         }
@@ -235,7 +263,7 @@ impl Deployment<'_> {
                 Some(id) => self.deployments()?.iter().any(|d| d == id),
                 None => false,
             };
-            let reply = self.marathon.request("GET", &app_path(self.plan), None)?;
+            let reply = self.poll(&app_path(self.plan))?;
             let app = reply.body.get("app").cloned().unwrap_or(Value::Null);
             if reply.status != 200 {
                 bail!(

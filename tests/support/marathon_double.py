@@ -25,7 +25,8 @@ How a deployment goes depends on words in the app's id: `slow` takes
 three steps, `stuck` never ends and runs no task, `sick` runs its tasks
 but never has them healthy (so never ends), `locked` finds another
 deployment of the app running when it is first sent (it ends after two
-steps); any other takes one step.
+steps), `election` makes the next two GETs of /v2/deployments answer 503
+(no leader, as during an election); any other takes one step.
 """
 
 import argparse
@@ -43,6 +44,7 @@ APPS = {}  # id -> app as Marathon keeps it
 PREVIOUS = {}  # id -> the app before the running deployment (None: new)
 DEPLOYMENTS = {}  # deployment id -> {"app", "steps", "kind"}
 LOCKED_ONCE = set()
+NO_LEADER = [0]  # GETs of /v2/deployments still to answer 503
 COUNTER = itertools.count(1)
 VERSION = itertools.count(1)
 
@@ -288,6 +290,8 @@ class Handler(BaseHTTPRequestHandler):
         PREVIOUS[app_id] = None if created else copy.deepcopy(APPS[app_id])
         APPS[app_id] = stored(body, app_id)
         steps = 3 if kind_of(app_id) == "slow" else 1
+        if "election" in app_id:
+            NO_LEADER[0] = 2
         deployment_id = start(app_id, kind_of(app_id), steps)
         DEPLOYMENTS[deployment_id]["new"] = created
         result = {"deploymentId": deployment_id, "version": APPS[app_id]["version"]}
@@ -296,6 +300,9 @@ class Handler(BaseHTTPRequestHandler):
                           + ([("Location", "/v2/apps" + app_id)] if created else []))
 
     def get_deployments(self):
+        if NO_LEADER[0] > 0:
+            NO_LEADER[0] -= 1
+            return self.reply(503, {"message": "Could not determine the current leader"})
         listed = [shown(d, v) for d, v in DEPLOYMENTS.items()]
         for d in list(DEPLOYMENTS):
             if progress(DEPLOYMENTS[d]):
