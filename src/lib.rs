@@ -328,22 +328,32 @@ fn man() -> Result<ExitCode> {
     top.render_synopsis_section(&mut page)?;
     top.render_description_section(&mut page)?;
     top.render_options_section(&mut page)?;
-    // The subcommands are sections of this page, not pages of their own.
-    writeln!(page, ".SH SUBCOMMANDS")?;
+    // The subcommands are sections of this page, not pages of their own;
+    // `app`'s own subcommands each get one.
+    let mut leaves = Vec::new();
     for sub in command.get_subcommands() {
+        if sub.has_subcommands() {
+            for inner in sub.get_subcommands() {
+                let name = format!("panteras {} {}", sub.get_name(), inner.get_name());
+                leaves.push((name, inner.clone()));
+            }
+        } else {
+            leaves.push((format!("panteras {}", sub.get_name()), sub.clone()));
+        }
+    }
+    writeln!(page, ".SH SUBCOMMANDS")?;
+    for (name, sub) in &leaves {
         let about = sub.get_about().map(ToString::to_string).unwrap_or_default();
         writeln!(
             page,
-            ".TP\n\\fBpanteras {}\\fR\n{} (see PANTERAS {} below)",
-            sub.get_name(),
+            ".TP\n\\fB{name}\\fR\n{} (see {} below)",
             roff_text(&about),
-            sub.get_name().to_uppercase()
+            name.to_uppercase()
         )?;
     }
     top.render_version_section(&mut page)?;
-    for sub in command.get_subcommands() {
-        let name = format!("panteras {}", sub.get_name());
-        let man = clap_mangen::Man::new(sub.clone().bin_name(name.clone()));
+    for (name, sub) in leaves {
+        let man = clap_mangen::Man::new(sub.bin_name(name.clone()));
         let mut part = Vec::new();
         man.render_synopsis_section(&mut part)?;
         man.render_description_section(&mut part)?;

@@ -440,9 +440,19 @@ fn man_page_is_roff() {
 
 #[test]
 fn every_subcommand_help_has_an_example() {
-    for sub in ["generate", "check", "config", "completions", "man"] {
+    for sub in [
+        "generate",
+        "check",
+        "config",
+        "completions",
+        "man",
+        "app render",
+        "app check",
+        "app deploy",
+    ] {
         let out = Command::new(env!("CARGO_BIN_EXE_panteras"))
-            .args([sub, "--help"])
+            .args(sub.split(' '))
+            .arg("--help")
             .output()
             .unwrap();
         assert!(out.status.success());
@@ -527,6 +537,9 @@ fn the_manual_page_covers_every_subcommand_and_groff_reads_it_cleanly() {
         ("PANTERAS CLUSTER", "inventory"),
         ("PANTERAS CHECK", "strict"),
         ("PANTERAS CONFIG", "show\\-secrets"),
+        ("PANTERAS APP RENDER", "\\-\\-env"),
+        ("PANTERAS APP CHECK", "\\-\\-schema"),
+        ("PANTERAS APP DEPLOY", "\\-\\-marathon"),
         ("PANTERAS COMPLETIONS", "help"),
         ("PANTERAS MAN", "help"),
     ] {
