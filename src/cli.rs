@@ -30,6 +30,9 @@ pub enum Command {
     /// Print every variable with its final value and where it came from.
     #[command(after_long_help = CONFIG_HELP)]
     Config(ConfigArgs),
+    /// Tell whether this host's container runs what its docker-compose.yml names.
+    #[command(after_long_help = STATUS_HELP)]
+    Status(StatusArgs),
     /// Marathon app plans: render, check and deploy them.
     #[command(subcommand)]
     App(AppCommand),
@@ -130,6 +133,10 @@ pub struct ClusterArgs {
     /// Remove the folders of hosts the inventory no longer has.
     #[arg(long)]
     pub prune: bool,
+    /// Also write an Ansible inventory and playbook that roll the hosts out
+    /// (DIR may be --out itself: beside the hosts' folders).
+    #[arg(long, value_name = "DIR")]
+    pub ansible: Option<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -188,6 +195,40 @@ pub struct ConfigArgs {
     #[arg(long)]
     pub show_secrets: bool,
 }
+
+/// Output formats of `status`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusFormat {
+    /// One line per finding.
+    Text,
+    /// One object: project, service, container, state, reasons, exit_code.
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// The folder of docker-compose.yml (and restricted/env).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// The compose project [default: $COMPOSE_PROJECT_NAME, else the folder's name, as Compose takes it].
+    #[arg(long, value_name = "NAME", env = "COMPOSE_PROJECT_NAME")]
+    pub project: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: StatusFormat,
+}
+
+const STATUS_HELP: &str = "Examples:
+  panteras status                       # in the folder of docker-compose.yml
+  panteras status --dir /opt/panteras --format json
+
+The Docker Engine is asked through its API socket: $DOCKER_HOST, else
+/var/run/docker.sock.
+
+Exit status: 0 up to date; 3 needs `docker compose up -d` (the image, the
+environment or a mounted file differs, or the digest label is missing);
+4 not running (exited, restarting, paused, ...); 5 no container; 1 the
+compose file or the engine cannot be read.";
 
 /// `panteras app ...`.
 #[derive(Subcommand, Debug)]
@@ -289,17 +330,26 @@ const CLUSTER_HELP: &str = "Examples:
   panteras cluster --inventory cluster.yaml --out hosts
   panteras cluster --inventory cluster.yaml --out hosts --check   # CI drift check
   panteras cluster --inventory cluster.yaml --out hosts --prune   # and remove old hosts' folders
+  panteras cluster --inventory cluster.yaml --out hosts --ansible hosts
+  ansible-playbook -i hosts/inventory.yml hosts/site.yml           # roll it out
 
 The inventory (YAML):
   name: prod                    # CLUSTER_NAME
   datacenter: ams1              # CONSUL_DC
   masters_are_slaves: true      # every master runs the slave daemons too
   settings: {KEY: value}        # any variable, for every host
+  rollout:                      # for --ansible; each key optional
+    panteras_dir: /opt/panteras # where the files go on the hosts
+    serial: 25%                 # slaves per batch: N or N%
+    max_fail_percentage: 0      # slaves of a batch that may fail
+    gate_timeout: 300           # seconds each gate may take
+    gates: {zookeeper: true, consul: true, mesos: true}
   masters:
     - host: master-1            # required: the host's name
       ip: 10.0.0.1              # required: its IPv4 address
       fqdn: master-1.example.com  # optional; default: host
       slave: false              # a master's own choice over masters_are_slaves
+      panteras_dir: /srv/panteras  # where --ansible puts its files on the host
       settings: {KEY: value}    # this host's variables, over the cluster's
   slaves:
     - {host: slave-1, ip: 10.0.1.1}

@@ -6,6 +6,7 @@ pub mod check;
 pub mod cli;
 pub mod container;
 pub mod finding;
+pub mod fleet;
 pub mod haproxy16;
 pub mod identity;
 pub mod inventory;
@@ -60,6 +61,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Cluster(args) => cluster(&args, ui),
         Command::Check(args) => check(&args, &system, ui),
         Command::Config(args) => config(&args, &system, ui),
+        Command::Status(args) => status(&args),
         Command::App(command) => app::run(&command, ui),
         Command::Completions { shell } => completions(shell),
         Command::Man => man(),
@@ -196,8 +198,12 @@ pub fn cluster(args: &ClusterArgs, ui: Ui) -> Result<ExitCode> {
     let mut errors = Vec::new();
     let mut warnings: Vec<(Finding, Vec<&str>)> = Vec::new();
     let mut consul = Vec::new();
+    let mut members = Vec::new();
     for host in inventory.hosts() {
         let (layers, settings, mut findings) = host.resolve()?;
+        if args.ansible.is_some() {
+            members.push(fleet::ansible::Member::of(host, &settings));
+        }
         findings.extend(check::check(&settings, &layers, false));
         consul.push((host.name.as_str(), check::ConsulRole::of(&settings)));
         for finding in findings {
@@ -256,7 +262,28 @@ pub fn cluster(args: &ClusterArgs, ui: Ui) -> Result<ExitCode> {
             plural(error_count, "error")
         );
     }
-    let written = write_out(&args.out, &files, &args.output, ui)?;
+    // The rollout's files join the hosts' when they go below --out (one
+    // set, written together); elsewhere they are a set of their own.
+    let mut apart = Vec::new();
+    if let Some(dir) = &args.ansible {
+        for member in &mut members {
+            member.take_files(&files);
+        }
+        let ansible = fleet::ansible::files(&inventory, &members, dir, &args.out)?;
+        match fleet::ansible::below(dir, &args.out)? {
+            Some(prefix) => files.extend(ansible.into_iter().map(|f| RenderedFile {
+                path: prefix.join(&f.path),
+                ..f
+            })),
+            None => apart = ansible,
+        }
+    }
+    let mut written = write_out(&args.out, &files, &args.output, ui)?;
+    if let (Some(dir), false) = (&args.ansible, apart.is_empty())
+        && write_out(dir, &apart, &args.output, ui)? == ExitCode::FAILURE
+    {
+        written = ExitCode::FAILURE;
+    }
     let mode = output_mode(&args.output);
     let pruned = if args.prune || matches!(mode, Mode::Check | Mode::DiffCheck) {
         output::prune(&args.out, &stale, mode, &mut *printer(ui, mode))?
@@ -265,6 +292,21 @@ pub fn cluster(args: &ClusterArgs, ui: Ui) -> Result<ExitCode> {
     };
     let drift = pruned && matches!(mode, Mode::Check | Mode::DiffCheck);
     Ok(if drift { ExitCode::FAILURE } else { written })
+}
+
+/// Tells whether this folder's container runs what its compose file names.
+fn status(args: &cli::StatusArgs) -> Result<ExitCode> {
+    let report = fleet::status::status(&args.dir, args.project.as_deref())?;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        cli::StatusFormat::Text => {
+            for line in report.lines() {
+                writeln!(out, "{line}")?;
+            }
+        }
+        cli::StatusFormat::Json => writeln!(out, "{}", report.json())?,
+    }
+    Ok(ExitCode::from(report.state.code()))
 }
 
 /// Reports every problem of this host's settings.

@@ -18,6 +18,8 @@ pub(super) struct Entry {
     /// A master's own `slave:`, when it says whether it runs the slave
     /// daemons too.
     pub(super) slave: Option<bool>,
+    /// Where its files go on the host (`panteras_dir:`).
+    pub(super) panteras_dir: Option<String>,
     pub(super) line: usize,
 }
 
@@ -34,7 +36,7 @@ pub(super) fn boolean(text: &str) -> Option<bool> {
 pub(super) fn entry(node: &Node, master: bool, problems: &mut Problems) -> Option<Entry> {
     let line = node.line();
     let (mut host, mut ip, mut fqdn, mut own) = (None, None, None, Vec::new());
-    let mut slave = None;
+    let (mut slave, mut panteras_dir) = (None, None);
     for (key, value, key_line) in pairs(node, "a host's entry", problems) {
         let Some(text) = value.text().filter(|_| key != "settings") else {
             if key == "settings" {
@@ -69,6 +71,7 @@ pub(super) fn entry(node: &Node, master: bool, problems: &mut Problems) -> Optio
                 validate(problems, value.line(), "FQDN", &text);
                 fqdn = Some((text, value.line()));
             }
+            "panteras_dir" => panteras_dir = super::rollout::panteras_dir(&text, value.line(), problems),
             "slave" if master => match boolean(&text) {
                 Some(runs) => slave = Some(runs),
                 None => problems.add(
@@ -83,7 +86,7 @@ pub(super) fn entry(node: &Node, master: bool, problems: &mut Problems) -> Optio
             _ => problems.add(
                 key_line,
                 format!(
-                    "unknown key `{key}` in a host's entry; expected host, ip, fqdn, {}settings",
+                    "unknown key `{key}` in a host's entry; expected host, ip, fqdn, panteras_dir, {}settings",
                     if master { "slave or " } else { "or " }
                 ),
             ),
@@ -103,6 +106,7 @@ pub(super) fn entry(node: &Node, master: bool, problems: &mut Problems) -> Optio
         settings: own,
         master,
         slave,
+        panteras_dir,
         line,
     })
 }

@@ -7,7 +7,10 @@ use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
 mod entries;
+mod rollout;
 mod yaml;
+
+pub use rollout::{Gates, Rollout};
 
 use anyhow::{Context as _, Result, anyhow, bail};
 
@@ -31,11 +34,16 @@ const PER_HOST: [&str; 5] = ["HOSTNAME", "FQDN", "IP", "MASTER", "SLAVE"];
 /// A checked inventory: every host with the restricted/host derived for it.
 pub struct Inventory {
     hosts: Vec<Host>,
+    rollout: Rollout,
 }
 
 /// One host of the inventory.
 pub struct Host {
     pub name: String,
+    pub ip: Ipv4Addr,
+    pub master: bool,
+    /// Where its files go on the host, when its entry says.
+    pub panteras_dir: Option<String>,
     /// Where its entry is: `cluster.yaml:12`.
     pub origin: String,
     /// The restricted/host written for it.
@@ -90,6 +98,7 @@ impl Inventory {
         let mut lists: Vec<(&Node, bool)> = Vec::new();
         let mut masters_line = None;
         let mut masters_are_slaves = false;
+        let mut rollout = Rollout::default();
         for (key, value, line) in pairs(root, "the inventory", &mut problems) {
             match key.as_str() {
                 "name" | "datacenter" => {
@@ -112,6 +121,7 @@ impl Inventory {
                         "masters_are_slaves: expected true (every master runs the slave daemons too) or false".into(),
                     ),
                 },
+                "rollout" => rollout = rollout::rollout(value, &mut problems),
                 "masters" | "slaves" => {
                     if key == "masters" {
                         masters_line = Some(line);
@@ -121,7 +131,7 @@ impl Inventory {
                 _ => problems.add(
                     line,
                     format!(
-                        "unknown key `{key}`; expected name, datacenter, settings, masters_are_slaves, masters or slaves"
+                        "unknown key `{key}`; expected name, datacenter, settings, masters_are_slaves, rollout, masters or slaves"
                     ),
                 ),
             }
@@ -258,17 +268,25 @@ impl Inventory {
             let (host_file, origins) = host_file(&entry.host, &vars);
             hosts.push(Host {
                 name: entry.host.clone(),
+                ip: entry.ip,
+                master: entry.master,
+                panteras_dir: entry.panteras_dir.clone(),
                 origin: source.at(entry.line),
                 host_file,
                 origins,
             });
         }
-        Ok(Inventory { hosts })
+        Ok(Inventory { hosts, rollout })
     }
 
     /// Every host, masters first, in the inventory's order.
     pub fn hosts(&self) -> &[Host] {
         &self.hosts
+    }
+
+    /// How the cluster is rolled out (`rollout:`, or the defaults).
+    pub fn rollout(&self) -> &Rollout {
+        &self.rollout
     }
 }
 
@@ -409,6 +427,44 @@ mod tests {
                 .text("CONSUL_APP_PARAMS")
                 .contains("-bootstrap-expect 1 -join=10.0.0.1")
         );
+    }
+
+    #[test]
+    fn the_rollout_section_is_read_with_its_defaults_and_refusals() {
+        let hosts = "masters: [{host: a, ip: 10.0.0.1, panteras_dir: /srv/p}]\n";
+        let plain = Inventory::parse("c.yaml", hosts).unwrap();
+        assert_eq!(*plain.rollout(), Rollout::default());
+        assert_eq!(plain.hosts()[0].panteras_dir.as_deref(), Some("/srv/p"));
+        let given = Inventory::parse(
+            "c.yaml",
+            &format!("rollout: {{serial: 2, max_fail_percentage: 50, gate_timeout: 60, gates: {{mesos: false}}}}\n{hosts}"),
+        )
+        .unwrap();
+        let rollout = given.rollout();
+        assert_eq!(
+            (
+                rollout.serial.as_str(),
+                rollout.max_fail_percentage,
+                rollout.gate_timeout
+            ),
+            ("2", 50, 60)
+        );
+        assert!(!rollout.gates.mesos && rollout.gates.zookeeper && rollout.gates.consul);
+        let refused = error(&format!(
+            "rollout:\n  serial: 0%\n  panteras_dir: relative/x\n  gates: {{zk: true}}\n  max_fail_percentage: 101\n  gate_timeout: 0\n  speed: 3\n{hosts}"
+        ));
+        for expected in [
+            "cluster.yaml:2: rollout.serial \"0%\"",
+            "cluster.yaml:3: panteras_dir \"relative/x\"",
+            "cluster.yaml:4: unknown gate `zk`",
+            "cluster.yaml:5: rollout.max_fail_percentage \"101\"",
+            "cluster.yaml:6: rollout.gate_timeout \"0\"",
+            "cluster.yaml:7: unknown key `speed` in rollout",
+        ] {
+            assert!(refused.contains(expected), "{expected}\n{refused}");
+        }
+        let refused = error("masters: [{host: a, ip: 10.0.0.1, panteras_dir: /srv/../etc}]\n");
+        assert!(refused.contains("without .."), "{refused}");
     }
 
     fn error(text: &str) -> String {

@@ -10,6 +10,7 @@ use tempfile::TempDir;
 
 pub mod tools;
 pub mod traffic;
+pub mod twin;
 
 /// A host directory with `restricted/` files and an environment.
 pub struct Host {

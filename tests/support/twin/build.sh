@@ -53,6 +53,9 @@ mkdir -p "$rootfs/opt/consul/data" "$rootfs/opt/registrator" "$rootfs/tmp/twin" 
 zoo_cfg="$rootfs/etc/zookeeper/conf_example/zoo.cfg"
 sed -i 's|^dataDir=.*|dataDir=/var/lib/zookeeper|' "$zoo_cfg"
 grep -q '^admin.enableServer=' "$zoo_cfg" || echo 'admin.enableServer=false' >>"$zoo_cfg"
+# 3.4 answers every four-letter word (ruok, srvr, ...); 3.5 and later only
+# those listed.
+grep -q '^4lw.commands.whitelist=' "$zoo_cfg" || echo '4lw.commands.whitelist=*' >>"$zoo_cfg"
 # The package's myid holds a sentence, which ZooKeeper 3.4 (the image's)
 # ignores on a standalone server and 3.8 refuses: a standalone server
 # (ZOOKEEPER_ID=0, for which zkStart.sh writes nothing) finds 0 there.

@@ -1,0 +1,277 @@
+//! `panteras cluster --ansible DIR`: an Ansible inventory of the cluster's
+//! hosts and a playbook (site.yml and its tasks) that puts each host's
+//! files in place and restarts its container when they changed: the
+//! masters one at a time, each healthy before the next, then the slaves in
+//! batches. ansible-core's own modules only.
+
+use std::net::Ipv4Addr;
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::{Result, bail};
+
+use crate::inventory::{Host, Inventory};
+use crate::render::RenderedFile;
+use crate::settings::Settings;
+
+/// The playbook's files, as they are written.
+const PLAYBOOK: &[(&str, &str)] = &[
+    ("site.yml", include_str!("playbook/site.yml")),
+    ("tasks/probe.yml", include_str!("playbook/tasks/probe.yml")),
+    ("tasks/files.yml", include_str!("playbook/tasks/files.yml")),
+    ("tasks/gates.yml", include_str!("playbook/tasks/gates.yml")),
+];
+
+/// Seconds between two tries of a gate.
+const GATE_DELAY: u32 = 5;
+
+/// What the rollout needs to know of a host.
+pub struct Member {
+    pub name: String,
+    pub ip: Ipv4Addr,
+    pub master: bool,
+    pub panteras_dir: Option<String>,
+    /// Where its daemons answer, from the host itself: LISTEN_IP, or
+    /// loopback when they listen on every address.
+    pub address: String,
+    pub runs: Runs,
+    /// Its files below its folder, each with whether it holds a secret:
+    /// docker-compose.yml, restricted/host and generated/.
+    pub files: Vec<(String, bool)>,
+}
+
+/// The daemons a host runs that have a gate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Runs {
+    pub zookeeper: bool,
+    pub consul: bool,
+    pub mesos_master: bool,
+    pub mesos_slave: bool,
+}
+
+impl Member {
+    /// A host of the inventory with its resolved settings.
+    pub fn of(host: &Host, settings: &Settings) -> Member {
+        let listen = settings.text("LISTEN_IP");
+        Member {
+            name: host.name.clone(),
+            ip: host.ip,
+            master: host.master,
+            panteras_dir: host.panteras_dir.clone(),
+            address: if listen == "0.0.0.0" {
+                "127.0.0.1".into()
+            } else {
+                listen
+            },
+            runs: Runs {
+                zookeeper: settings.flag("START_ZOOKEEPER"),
+                consul: settings.flag("START_CONSUL"),
+                mesos_master: settings.flag("START_MESOS_MASTER"),
+                mesos_slave: settings.flag("START_MESOS_SLAVE"),
+            },
+            files: Vec::new(),
+        }
+    }
+
+    /// Takes its files from everything `panteras cluster` renders (paths
+    /// below `<host>/`); restricted/env stays the operator's on the host.
+    pub fn take_files(&mut self, rendered: &[RenderedFile]) {
+        let folder = Path::new(&self.name);
+        self.files = rendered
+            .iter()
+            .filter_map(|f| {
+                let path = f.path.strip_prefix(folder).ok()?.to_str()?.to_string();
+                (!f.keep_existing).then_some((path, f.secret))
+            })
+            .collect();
+        self.files.sort();
+    }
+}
+
+/// The inventory and the playbook, as files under `dir`; `hosts` is the
+/// folder (`--out`) whose `<host>/` folders the playbook copies from.
+pub fn files(
+    inventory: &Inventory,
+    members: &[Member],
+    dir: &Path,
+    hosts: &Path,
+) -> Result<Vec<RenderedFile>> {
+    let from = relative(&absolute(hosts)?, &absolute(dir)?);
+    let from = from.to_str().filter(|p| !p.contains(['\n', '\r', '\'']));
+    let Some(from) = from else {
+        bail!(
+            "--out {}: the playbook names the hosts' folders by this path, which holds a newline or a quote; choose another",
+            hosts.display()
+        );
+    };
+    let rollout = inventory.rollout();
+    let mut files = vec![RenderedFile::new(
+        "inventory.yml",
+        inventory_yml(members, rollout, from),
+    )];
+    for (name, text) in PLAYBOOK {
+        let text = text.replace("[[ serial ]]", &rollout.serial).replace(
+            "[[ max_fail_percentage ]]",
+            &rollout.max_fail_percentage.to_string(),
+        );
+        files.push(RenderedFile::new(*name, text));
+    }
+    Ok(files)
+}
+
+/// `dir` as a folder below `out` (`.` for `out` itself), when it is one.
+pub fn below(dir: &Path, out: &Path) -> Result<Option<PathBuf>> {
+    let path = relative(&absolute(dir)?, &absolute(out)?);
+    let path = if path == Path::new(".") {
+        PathBuf::new()
+    } else {
+        path
+    };
+    Ok((!path.starts_with("..")).then_some(path))
+}
+
+/// The Ansible inventory: groups masters and slaves, each host's address,
+/// folder of files and daemons, and the rollout's settings for all.
+fn inventory_yml(members: &[Member], rollout: &crate::inventory::Rollout, from: &str) -> String {
+    let gates = rollout.gates;
+    let mut text = format!(
+        "# The Ansible inventory of the cluster, written by `panteras cluster --ansible`.\n\
+         # Run it again rather than editing this file; with site.yml beside it:\n\
+         #   ansible-playbook -i inventory.yml site.yml\n\
+         all:\n  vars:\n\
+         \x20   panteras_dir: {}\n\
+         \x20   panteras_compose: docker compose\n\
+         \x20   panteras_gate_timeout: {}\n\
+         \x20   panteras_gate_delay: {GATE_DELAY}\n\
+         \x20   panteras_gates: {{zookeeper: {}, consul: {}, mesos: {}}}\n\
+         \x20   panteras_masters: {}\n\
+         \x20 children:\n",
+        quoted(&rollout.panteras_dir),
+        rollout.gate_timeout,
+        gates.zookeeper,
+        gates.consul,
+        gates.mesos,
+        members.iter().filter(|m| m.master).count(),
+    );
+    for (group, master) in [("masters", true), ("slaves", false)] {
+        text.push_str(&format!("    {group}:\n      hosts:\n"));
+        for member in members.iter().filter(|m| m.master == master) {
+            let runs = member.runs;
+            text.push_str(&format!(
+                "        {}:\n\
+                 \x20         ansible_host: {}\n\
+                 \x20         panteras_files: !unsafe {}\n\
+                 \x20         panteras_address: {}\n\
+                 \x20         panteras_runs: {{zookeeper: {}, consul: {}, mesos_master: {}, mesos_slave: {}}}\n",
+                member.name,
+                member.ip,
+                quoted(&format!("{from}/{}", member.name)),
+                member.address,
+                runs.zookeeper,
+                runs.consul,
+                runs.mesos_master,
+                runs.mesos_slave,
+            ));
+            let list = |secret: bool| {
+                let items: Vec<String> = member
+                    .files
+                    .iter()
+                    .filter(|(_, s)| *s == secret)
+                    .map(|(p, _)| quoted(p))
+                    .collect();
+                format!("[{}]", items.join(", "))
+            };
+            let mut folders: Vec<String> = member
+                .files
+                .iter()
+                .filter_map(|(p, _)| Path::new(p).parent()?.to_str().map(str::to_string))
+                .filter(|p| p.starts_with("generated"))
+                .collect();
+            folders.sort();
+            folders.dedup();
+            let folders: Vec<String> = folders.iter().map(|f| quoted(f)).collect();
+            text.push_str(&format!(
+                "          panteras_shown: {}\n          panteras_secret: {}\n          panteras_folders: [{}]\n",
+                list(false),
+                list(true),
+                folders.join(", ")
+            ));
+            if let Some(dir) = &member.panteras_dir {
+                text.push_str(&format!("          panteras_dir: {}\n", quoted(dir)));
+            }
+        }
+        if !members.iter().any(|m| m.master == master) {
+            text.truncate(text.len() - "      hosts:\n".len());
+            text.push_str("      hosts: {}\n");
+        }
+    }
+    text
+}
+
+/// A YAML string in single quotes.
+fn quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+fn absolute(path: &Path) -> Result<PathBuf> {
+    Ok(std::path::absolute(path)?)
+}
+
+/// `to` as a path from `from`, both absolute: `../hosts`.
+fn relative(to: &Path, from: &Path) -> PathBuf {
+    fn normal(p: &Path) -> Vec<Component<'_>> {
+        let mut parts = Vec::new();
+        for part in p.components() {
+            match part {
+                Component::CurDir => {}
+                Component::ParentDir => {
+                    parts.pop();
+                }
+                other => parts.push(other),
+            }
+        }
+        parts
+    }
+    let (to, from) = (normal(to), normal(from));
+    let shared = to.iter().zip(&from).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in shared..from.len() {
+        out.push("..");
+    }
+    for part in &to[shared..] {
+        out.push(part.as_os_str());
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_climb_and_descend() {
+        assert_eq!(
+            relative(Path::new("/a/hosts"), Path::new("/a/ansible")),
+            Path::new("../hosts")
+        );
+        assert_eq!(
+            relative(Path::new("/a/hosts"), Path::new("/a/hosts")),
+            Path::new(".")
+        );
+        assert_eq!(
+            relative(Path::new("/a/hosts"), Path::new("/a")),
+            Path::new("hosts")
+        );
+        assert_eq!(
+            relative(Path::new("/x/./y/../hosts"), Path::new("/x/z")),
+            Path::new("../hosts")
+        );
+    }
+
+    #[test]
+    fn single_quotes_double_inside() {
+        assert_eq!(quoted("it's"), "'it''s'");
+    }
+}

@@ -1,0 +1,349 @@
+//! `panteras status`: whether the container of a folder's
+//! docker-compose.yml runs what the file names (its image, its environment,
+//! its mounted files by their digest label), asked of the Docker Engine
+//! through its API.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow};
+use bollard::Docker;
+use bollard::models::ContainerStateStatusEnum;
+use bollard::query_parameters::ListContainersOptionsBuilder;
+
+use crate::container::compose;
+
+/// The label whose value changes with any mounted file.
+const DIGEST: &str = "panteras.generated-digest";
+
+/// What runs, against what the compose file names.
+#[derive(Debug, PartialEq, Eq)]
+pub enum State {
+    UpToDate,
+    /// `docker compose up -d` would recreate the container; each reason.
+    NeedsUp(Vec<String>),
+    /// The container does not run: how it stands.
+    NotRunning(String),
+    NoContainer,
+}
+
+impl State {
+    /// The exit status of `panteras status`.
+    pub fn code(&self) -> u8 {
+        match self {
+            State::UpToDate => 0,
+            State::NeedsUp(_) => 3,
+            State::NotRunning(_) => 4,
+            State::NoContainer => 5,
+        }
+    }
+
+    pub fn word(&self) -> &'static str {
+        match self {
+            State::UpToDate => "up-to-date",
+            State::NeedsUp(_) => "needs-up",
+            State::NotRunning(_) => "not-running",
+            State::NoContainer => "no-container",
+        }
+    }
+}
+
+/// The answer for one folder.
+#[derive(Debug)]
+pub struct Report {
+    pub project: String,
+    pub service: String,
+    pub container: Option<String>,
+    pub state: State,
+}
+
+impl Report {
+    /// One line per finding.
+    pub fn lines(&self) -> Vec<String> {
+        let who = match &self.container {
+            Some(name) => format!(
+                "{} (project {})",
+                name.trim_start_matches('/'),
+                self.project
+            ),
+            None => format!("project {}", self.project),
+        };
+        match &self.state {
+            State::UpToDate => vec![format!(
+                "{who}: up to date: it runs the image, environment and mounted files the compose file names"
+            )],
+            State::NeedsUp(reasons) => reasons
+                .iter()
+                .map(|why| format!("{who}: needs `docker compose up -d`: {why}"))
+                .collect(),
+            State::NotRunning(how) => vec![format!("{who}: not running: {how}")],
+            State::NoContainer => vec![format!(
+                "{who}: no container of service {}: run `docker compose up -d` in the folder",
+                self.service
+            )],
+        }
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        let reasons = match &self.state {
+            State::NeedsUp(reasons) => reasons.clone(),
+            State::NotRunning(how) => vec![how.clone()],
+            _ => Vec::new(),
+        };
+        serde_json::json!({
+            "project": self.project,
+            "service": self.service,
+            "container": self.container.as_deref().map(|n| n.trim_start_matches('/')),
+            "state": self.state.word(),
+            "reasons": reasons,
+            "exit_code": self.state.code(),
+        })
+    }
+}
+
+/// The compose project of `dir`: `project` when given, else Compose's own
+/// choice (the folder's name, lower case, letters, digits, `_` and `-`).
+pub fn project_name(dir: &Path, project: Option<&str>) -> Result<String> {
+    if let Some(name) = project.filter(|p| !p.is_empty()) {
+        return Ok(name.to_string());
+    }
+    let dir = dir
+        .canonicalize()
+        .with_context(|| format!("cannot read {}", dir.display()))?;
+    let base = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let name: String = base
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-'))
+        .collect();
+    let name = name.trim_start_matches(['_', '-']).to_string();
+    if name.is_empty() {
+        return Err(anyhow!(
+            "{}: Compose takes the project's name from the folder's, which has no letter or digit; give --project",
+            dir.display()
+        ));
+    }
+    Ok(name)
+}
+
+/// Asks the Docker Engine about the container of `dir`'s compose file.
+pub fn status(dir: &Path, project: Option<&str>) -> Result<Report> {
+    let path = dir.join("docker-compose.yml");
+    let shown = path.display().to_string();
+    let text = crate::layers::read_input(&path, &shown)?.with_context(|| {
+        format!("{shown}: no such file; panteras status reads the compose file of --dir")
+    })?;
+    let service = compose::read(&text).map_err(|why| anyhow!("{shown}: {why}"))?;
+    let project = project_name(dir, project)?;
+    let env_file = read_env_file(&dir.join("restricted/env"));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the Docker client")?;
+    runtime.block_on(ask(service, project, env_file))
+}
+
+/// `restricted/env` as Compose reads an env_file: `KEY=VALUE` lines,
+/// comments and blank lines left out, quotes around a value taken off.
+fn read_env_file(path: &Path) -> BTreeMap<String, String> {
+    let shown = path.display().to_string();
+    let text = crate::layers::read_input(path, &shown)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| {
+            let v = v.trim();
+            let unquoted = ['"', '\'']
+                .iter()
+                .find_map(|q| v.strip_prefix(*q).and_then(|r| r.strip_suffix(*q)))
+                .unwrap_or(v);
+            (k.trim().to_string(), unquoted.to_string())
+        })
+        .collect()
+}
+
+fn engine_error(e: bollard::errors::Error) -> anyhow::Error {
+    let host =
+        std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into());
+    anyhow!(
+        "the Docker Engine at {host} cannot be reached: {e}\n  fix: start dockerd, or set DOCKER_HOST to where it listens"
+    )
+}
+
+async fn ask(
+    service: compose::Service,
+    project: String,
+    env_file: BTreeMap<String, String>,
+) -> Result<Report> {
+    let docker = Docker::connect_with_defaults()
+        .map_err(engine_error)?
+        .with_timeout(Duration::from_secs(15));
+    docker.ping().await.map_err(engine_error)?;
+    let filters: std::collections::HashMap<String, Vec<String>> = [(
+        "label".to_string(),
+        vec![
+            format!("com.docker.compose.project={project}"),
+            format!("com.docker.compose.service={}", service.name),
+        ],
+    )]
+    .into();
+    let options = ListContainersOptionsBuilder::default()
+        .all(true)
+        .filters(&filters)
+        .build();
+    let found = docker
+        .list_containers(Some(options))
+        .await
+        .map_err(engine_error)?;
+    let mut report = Report {
+        project,
+        service: service.name.clone(),
+        container: None,
+        state: State::NoContainer,
+    };
+    let Some(id) = found.first().and_then(|c| c.id.clone()) else {
+        return Ok(report);
+    };
+    let inspected = docker
+        .inspect_container(&id, None)
+        .await
+        .map_err(engine_error)?;
+    report.container = inspected.name.clone();
+    let state = inspected.state.unwrap_or_default();
+    let how = match state.status {
+        Some(ContainerStateStatusEnum::RUNNING) | None if state.running == Some(true) => None,
+        Some(ContainerStateStatusEnum::EXITED) => {
+            Some(format!("exited with code {}", state.exit_code.unwrap_or(0)))
+        }
+        Some(ContainerStateStatusEnum::RESTARTING) => Some(format!(
+            "restarting (last exit code {}); see `docker compose logs`",
+            state.exit_code.unwrap_or(0)
+        )),
+        Some(other) => Some(format!("{other}")),
+        None => Some("in no state the engine names".into()),
+    };
+    if let Some(how) = how {
+        report.state = State::NotRunning(how);
+        return Ok(report);
+    }
+    let config = inspected.config.unwrap_or_default();
+    let mut reasons = Vec::new();
+    let wanted_image = service.settings.get("image").cloned().unwrap_or_default();
+    let running_image = config.image.clone().unwrap_or_default();
+    let image_env = match docker.inspect_image(&wanted_image).await {
+        Ok(image) => {
+            if running_image == wanted_image && image.id.is_some() && image.id != inspected.image {
+                reasons.push(format!("the image: {wanted_image} now names another image than the one the container runs"));
+            }
+            image.config.and_then(|c| c.env).unwrap_or_default()
+        }
+        Err(_) => Vec::new(),
+    };
+    if running_image != wanted_image {
+        reasons.push(format!(
+            "the image: the file names {wanted_image}, the container runs {running_image}"
+        ));
+    }
+    let mut wanted: BTreeMap<String, String> = pairs(&image_env);
+    wanted.extend(env_file);
+    wanted.extend(service.environment.clone());
+    let have = pairs(&config.env.unwrap_or_default());
+    // Names only: values may be passwords.
+    let changed: Vec<&str> = wanted
+        .iter()
+        .filter(|(k, v)| have.get(*k).is_some_and(|h| h != *v))
+        .map(|(k, _)| k.as_str())
+        .collect();
+    let added: Vec<&str> = wanted
+        .keys()
+        .filter(|k| !have.contains_key(*k))
+        .map(String::as_str)
+        .collect();
+    let removed: Vec<&str> = have
+        .keys()
+        .filter(|k| !wanted.contains_key(*k))
+        .map(String::as_str)
+        .collect();
+    for (what, names) in [("changed", changed), ("added", added), ("removed", removed)] {
+        if !names.is_empty() {
+            reasons.push(format!("the environment: {} {what}", names.join(", ")));
+        }
+    }
+    let labels = config.labels.unwrap_or_default();
+    match (service.labels.get(DIGEST), labels.get(DIGEST)) {
+        (Some(ours), Some(theirs)) if ours != theirs => reasons.push(format!(
+            "a mounted file under generated/ changed ({DIGEST} {ours}, the container has {theirs})"
+        )),
+        (Some(_), None) => reasons.push(format!(
+            "the container has no {DIGEST} label (made from another compose file or by hand)"
+        )),
+        _ => {}
+    }
+    report.state = if reasons.is_empty() {
+        State::UpToDate
+    } else {
+        State::NeedsUp(reasons)
+    };
+    Ok(report)
+}
+
+/// `KEY=VALUE` items as a map.
+fn pairs(items: &[String]) -> BTreeMap<String, String> {
+    items
+        .iter()
+        .map(|item| match item.split_once('=') {
+            Some((k, v)) => (k.to_string(), v.to_string()),
+            None => (item.clone(), String::new()),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_project_is_named_as_compose_names_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("My.Host-1_x");
+        std::fs::create_dir(&folder).unwrap();
+        assert_eq!(project_name(&folder, None).unwrap(), "myhost-1_x");
+        assert_eq!(project_name(&folder, Some("given")).unwrap(), "given");
+        let odd = dir.path().join("__--");
+        std::fs::create_dir(&odd).unwrap();
+        assert!(project_name(&odd, None).is_err());
+    }
+
+    #[test]
+    fn the_env_file_reads_as_compose_reads_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("env");
+        std::fs::write(&path, "# note\nA=1\n\nB=\"two words\"\nC='x'\n").unwrap();
+        let read = read_env_file(&path);
+        assert_eq!(read["A"], "1");
+        assert_eq!(read["B"], "two words");
+        assert_eq!(read["C"], "x");
+        assert_eq!(read.len(), 3);
+    }
+
+    #[test]
+    fn exit_codes_tell_the_states_apart() {
+        let codes: Vec<u8> = [
+            State::UpToDate,
+            State::NeedsUp(vec![]),
+            State::NotRunning(String::new()),
+            State::NoContainer,
+        ]
+        .iter()
+        .map(State::code)
+        .collect();
+        assert_eq!(codes, [0, 3, 4, 5]);
+    }
+}
