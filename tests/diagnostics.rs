@@ -537,6 +537,7 @@ fn the_manual_page_covers_every_subcommand_and_groff_reads_it_cleanly() {
         ("PANTERAS CLUSTER", "inventory"),
         ("PANTERAS CHECK", "strict"),
         ("PANTERAS CONFIG", "show\\-secrets"),
+        ("PANTERAS STATUS", "\\-\\-project"),
         ("PANTERAS APP RENDER", "\\-\\-env"),
         ("PANTERAS APP CHECK", "\\-\\-schema"),
         ("PANTERAS APP DEPLOY", "\\-\\-marathon"),
