@@ -329,7 +329,7 @@ fn marathons_refusal_is_shown_at_the_plans_lines_and_stops_the_run() {
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr.contains("Marathon refused the app: 422 (Object is not valid)\n  bad.yml:12: healthChecks[0]: Health check port indices"),
+        stderr.contains("Marathon refused the app: 422 (the app definition is refused)\n  bad.yml:12: healthChecks[0]: the portIndex of this health check names no port"),
         "{stderr}"
     );
     assert!(
@@ -374,7 +374,7 @@ fn a_dead_first_url_is_passed_over_and_credentials_are_never_shown() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr.contains("refused the credentials: 401 (Invalid username or password.)"),
+        stderr.contains("refused the credentials: 401 (wrong user or password)"),
         "{stderr}"
     );
     assert!(!stdout.contains("wrong-pw") && !stderr.contains("wrong-pw"));

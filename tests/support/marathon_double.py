@@ -192,8 +192,7 @@ def refused_ports(app):
                 and check.get("portIndex", 0) >= max(ports, 1) and "port" not in check:
             details.append({
                 "path": "/healthChecks(%d)" % i,
-                "errors": ["Health check port indices must address an element of the ports "
-                           "array or container port mappings."],
+                "errors": ["the portIndex of this health check names no port of the app"],
             })
     return details
 
@@ -237,7 +236,7 @@ class Handler(BaseHTTPRequestHandler):
         authorized = self.authorized()
         self.record(body, authorized)
         if self.server.credentials is not None and not authorized:
-            return self.reply(401, {"message": "Invalid username or password."})
+            return self.reply(401, {"message": "wrong user or password"})
         split = urlsplit(self.path)
         query = parse_qs(split.query)
         path = split.path
@@ -261,7 +260,7 @@ class Handler(BaseHTTPRequestHandler):
     def get_app(self, app_id):
         app = APPS.get(app_id)
         if app is None:
-            return self.reply(404, {"message": "App '%s' does not exist" % app_id})
+            return self.reply(404, {"message": "no app %s" % app_id})
         return self.reply(200, {"app": app})
 
     def put_app(self, app_id, body, query):
@@ -272,7 +271,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(400, {"message": "this double takes whole apps only (partialUpdate=false)"})
         details = refused_ports(body)
         if details:
-            return self.reply(422, {"message": "Object is not valid", "details": details})
+            return self.reply(422, {"message": "the app definition is refused", "details": details})
         force = query.get("force") == ["true"]
         if "locked" in app_id and app_id not in LOCKED_ONCE:
             LOCKED_ONCE.add(app_id)
@@ -280,8 +279,7 @@ class Handler(BaseHTTPRequestHandler):
         running = running_of(app_id)
         if running and not force:
             return self.reply(409, {
-                "message": "App is locked by one or more deployments. Override with the option "
-                           "'?force=true'. View details at '/v2/deployments/<DEPLOYMENT_ID>'.",
+                "message": "a deployment of this app is running; force=true overrides it",
                 "deployments": [{"id": d} for d in running],
             })
         for d in running:
@@ -302,7 +300,7 @@ class Handler(BaseHTTPRequestHandler):
     def get_deployments(self):
         if NO_LEADER[0] > 0:
             NO_LEADER[0] -= 1
-            return self.reply(503, {"message": "Could not determine the current leader"})
+            return self.reply(503, {"message": "no leader elected yet"})
         listed = [shown(d, v) for d, v in DEPLOYMENTS.items()]
         for d in list(DEPLOYMENTS):
             if progress(DEPLOYMENTS[d]):
@@ -312,7 +310,7 @@ class Handler(BaseHTTPRequestHandler):
     def delete_deployment(self, deployment_id, query):
         deployment = DEPLOYMENTS.pop(deployment_id, None)
         if deployment is None:
-            return self.reply(404, {"message": "DeploymentPlan %s does not exist" % deployment_id})
+            return self.reply(404, {"message": "no deployment %s" % deployment_id})
         if query.get("force") == ["true"]:
             return self.reply(202)
         app_id = deployment["app"]
