@@ -477,3 +477,49 @@ fn a_terminal_gets_a_progress_bar() {
     );
     assert!(shown.contains("deployed in"), "{shown}");
 }
+
+#[test]
+fn https_is_checked_against_the_systems_roots() {
+    if !common::have("openssl", "https_is_checked_against_the_systems_roots") {
+        return;
+    }
+    let keys = tempfile::tempdir().unwrap();
+    let (cert, key) = (keys.path().join("cert.pem"), keys.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+        ])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let marathon = Double::start(&["--tls", cert.to_str().unwrap(), key.to_str().unwrap()]);
+    let dir = plans(&[("web.yml", &plan("web"))]);
+    let url = format!("https://ops:s3cret-pw@127.0.0.1:{}", marathon.port);
+    let out = deploy(dir.path(), &["web.yml", "--marathon", &url], &[]);
+    let (stdout, stderr) = text(&out);
+    // A certificate no root the system trusts signed: refused, and nothing
+    // was sent.
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.to_lowercase().contains("certificate"), "{stderr}");
+    assert!(
+        !stdout.contains("s3cret") && !stderr.contains("s3cret"),
+        "{stderr}"
+    );
+    assert!(marathon.requests().is_empty());
+}

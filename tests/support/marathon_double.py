@@ -2,6 +2,7 @@
 describes it, for `panteras app deploy`'s tests.
 
     python3 marathon_double.py --log FILE [--user U --password P] [--app JSON]
+                               [--tls CERT KEY]
 
 Prints the port it listens on (127.0.0.1) on the first line of stdout, then
 serves until killed. Every request is appended to FILE as one JSON line
@@ -329,6 +330,8 @@ def main():
     parser.add_argument("--log", required=True)
     parser.add_argument("--user")
     parser.add_argument("--password", default="")
+    parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"),
+                        help="serve HTTPS with this certificate")
     parser.add_argument("--app", action="append", default=[],
                         help="an app Marathon has already (JSON), its deployment done")
     args = parser.parse_args()
@@ -338,6 +341,11 @@ def main():
         APPS[app_id] = stored(app, app_id)
         settle(APPS[app_id])
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if args.tls:
+        import ssl
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*args.tls)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     server.log = args.log
     server.credentials = None
     if args.user is not None:
