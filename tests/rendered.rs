@@ -19,10 +19,21 @@ fn dry_run(host: &Host, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn slave() -> Host {
-    Host::new()
+/// `--dry-run` of slave-1, joining the Consul server 10.0.0.9, with `extra`
+/// arguments.
+fn dry_run_slave(extra: &[&str]) -> String {
+    let host = Host::new()
         .env("HOSTNAME", "slave-1")
-        .env("FQDN", "slave-1.example.com")
+        .env("FQDN", "slave-1.example.com");
+    let args = [
+        "--role",
+        "slave",
+        "--set",
+        "CONSUL_HOSTS=-join=10.0.0.9",
+        "--ip",
+        "10.0.1.1",
+    ];
+    dry_run(&host, &[&args, extra].concat())
 }
 
 #[test]
@@ -44,102 +55,54 @@ fn files_of_a_master() {
 
 #[test]
 fn files_of_a_slave() {
-    insta::assert_snapshot!(dry_run(
-        &slave(),
-        &[
-            "--role",
-            "slave",
-            "--set",
-            "CONSUL_HOSTS=-join=10.0.0.9",
-            "--ip",
-            "10.0.1.1"
-        ]
-    ));
+    insta::assert_snapshot!(dry_run_slave(&[]));
 }
 
 #[test]
 fn files_with_ssl() {
-    let args = [
-        "--role",
-        "slave",
-        "--set",
-        "CONSUL_HOSTS=-join=10.0.0.9",
-        "--ip",
-        "10.0.1.1",
-        "--set",
-        "HAPROXY_SSL=true",
-    ];
-    insta::assert_snapshot!(dry_run(&slave(), &args));
+    insta::assert_snapshot!(dry_run_slave(&["--set", "HAPROXY_SSL=true"]));
 }
 
 #[test]
 fn files_with_an_added_domain() {
-    let args = [
-        "--role",
-        "slave",
-        "--set",
-        "CONSUL_HOSTS=-join=10.0.0.9",
-        "--ip",
-        "10.0.1.1",
+    insta::assert_snapshot!(dry_run_slave(&[
         "--set",
         "HAPROXY_ADD_DOMAIN=.Apps.Example.com",
-    ];
-    insta::assert_snapshot!(dry_run(&slave(), &args));
+    ]));
 }
 
 #[test]
 fn files_with_keepalived() {
-    let args = [
-        "--role",
-        "slave",
-        "--set",
-        "CONSUL_HOSTS=-join=10.0.0.9",
-        "--ip",
-        "10.0.1.1",
+    insta::assert_snapshot!(dry_run_slave(&[
         "--set",
         "KEEPALIVED_VIP=10.0.1.100",
         "--set",
         "KEEPALIVED_INTERFACE=ens3",
         "--set",
         "KEEPALIVED_ROUTER_ID=42",
-    ];
-    insta::assert_snapshot!(dry_run(&slave(), &args));
+    ]));
 }
 
 #[test]
 fn files_with_fabio() {
-    let args = [
-        "--role",
-        "slave",
-        "--set",
-        "CONSUL_HOSTS=-join=10.0.0.9",
-        "--ip",
-        "10.0.1.1",
+    insta::assert_snapshot!(dry_run_slave(&[
         "--listen-ip",
         "10.0.1.1",
         "--set",
         "START_FABIO=true",
         "--set",
         "START_CONSUL_TEMPLATE=false",
-    ];
-    insta::assert_snapshot!(dry_run(&slave(), &args));
+    ]));
 }
 
 #[test]
 fn files_with_stats_auth() {
-    let args = [
-        "--role",
-        "slave",
-        "--set",
-        "CONSUL_HOSTS=-join=10.0.0.9",
-        "--ip",
-        "10.0.1.1",
+    insta::assert_snapshot!(dry_run_slave(&[
         "--set",
         "HAPROXY_STATS_AUTH=admin:s3cr3t",
         "--set",
         "HAPROXY_MAXCONN=4096",
-    ];
-    insta::assert_snapshot!(dry_run(&slave(), &args));
+    ]));
 }
 
 #[test]

@@ -101,6 +101,14 @@ pub fn consul_servers(hosts: &[(&str, ConsulRole)]) -> Vec<Finding> {
     found
 }
 
+/// The variables a `-bootstrap-expect` of Consul's command line can come from.
+const BOOTSTRAP_HOLDERS: [&str; 4] = [
+    "CONSUL_APP_PARAMS",
+    "CONSUL_PARAMS",
+    "CONSUL_HOSTS",
+    "CONSUL_BOOTSTRAP",
+];
+
 pub(super) fn consul_bootstrap(s: &Settings, found: &mut Vec<Finding>) {
     let role = ConsulRole::of(s);
     let (Some(expect), true) = (role.expect, role.server) else {
@@ -112,16 +120,11 @@ pub(super) fn consul_bootstrap(s: &Settings, found: &mut Vec<Finding>) {
     let among = joins.iter().any(|j| own.contains(j));
     let servers = joins.len() + usize::from(!among);
     if expect > servers {
-        let holder = [
-            "CONSUL_APP_PARAMS",
-            "CONSUL_PARAMS",
-            "CONSUL_HOSTS",
-            "CONSUL_BOOTSTRAP",
-        ]
-        .into_iter()
-        .filter(|n| s.text(n).contains("-bootstrap-expect"))
-        .max_by_key(|n| s.get(n).source.is_user())
-        .unwrap_or("CONSUL_BOOTSTRAP");
+        let holder = BOOTSTRAP_HOLDERS
+            .into_iter()
+            .filter(|n| s.text(n).contains("-bootstrap-expect"))
+            .max_by_key(|n| s.get(n).source.is_user())
+            .unwrap_or("CONSUL_BOOTSTRAP");
         found.push(error(
             about(s, holder),
             format!(
@@ -145,16 +148,11 @@ pub(super) fn consul_client(s: &Settings, found: &mut Vec<Finding>) {
     if !s.flag("START_CONSUL") || words.contains(&"-server") || words.contains(&"-dev") {
         return;
     }
-    let holder = [
-        "CONSUL_APP_PARAMS",
-        "CONSUL_PARAMS",
-        "CONSUL_HOSTS",
-        "CONSUL_BOOTSTRAP",
-    ]
-    .into_iter()
-    .filter(|n| s.get(n).source.is_user())
-    .find(|n| s.text(n).contains("-bootstrap-expect"))
-    .unwrap_or("CONSUL_HOSTS");
+    let holder = BOOTSTRAP_HOLDERS
+        .into_iter()
+        .filter(|n| s.get(n).source.is_user())
+        .find(|n| s.text(n).contains("-bootstrap-expect"))
+        .unwrap_or("CONSUL_HOSTS");
     if words.iter().any(|w| w.starts_with("-bootstrap-expect")) {
         found.push(error(
             both(s, holder, "CONSUL_MODE"),

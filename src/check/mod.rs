@@ -149,6 +149,18 @@ pub(crate) mod testing {
     pub(crate) use crate::identity::Answer;
     pub(crate) use crate::identity::tests::FakeSystem;
 
+    /// A machine called master-2 whose name resolves to 10.0.0.2.
+    pub(crate) fn master_2() -> FakeSystem {
+        FakeSystem {
+            hostname: Some("master-2".into()),
+            fqdn: None,
+            answer: Ok(Answer {
+                addrs: vec!["10.0.0.2".parse().unwrap()],
+                via: "/etc/hosts".into(),
+            }),
+        }
+    }
+
     /// The findings for a host whose restricted/host holds `host_file`
     /// followed by the assignments of `vars`.
     pub(crate) fn findings(vars: &[(&str, &str)], host_file: &str) -> Vec<Finding> {
@@ -156,14 +168,7 @@ pub(crate) mod testing {
         for (name, value) in vars {
             text.push_str(&format!("{name}={}\n", crate::show::shell_quote(value)));
         }
-        let system = FakeSystem {
-            hostname: Some("master-2".into()),
-            fqdn: None,
-            answer: Ok(Answer {
-                addrs: vec!["10.0.0.2".parse().unwrap()],
-                via: "/etc/hosts".into(),
-            }),
-        };
+        let system = master_2();
         let layers = Layers::from_text("restricted/host", &text, None).unwrap();
         let (settings, mut found) = Settings::resolve(&layers, &system);
         found.extend(check(&settings, &layers, true));

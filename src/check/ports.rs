@@ -204,14 +204,7 @@ mod tests {
         let settings_found = found.len();
         assert!(settings_found > 0);
         let text = "LISTEN_IP=203.0.113.7\nCONSUL_IP=10.0.0.2\n";
-        let system = FakeSystem {
-            hostname: Some("master-2".into()),
-            fqdn: None,
-            answer: Ok(Answer {
-                addrs: vec!["10.0.0.2".parse().unwrap()],
-                via: "/etc/hosts".into(),
-            }),
-        };
+        let system = master_2();
         let layers = Layers::from_text("restricted/host", text, None).unwrap();
         let (settings, _) = Settings::resolve(&layers, &system);
         let found = ports(&settings);
