@@ -130,7 +130,7 @@ pub fn read_input(path: &Path, shown: &str) -> Result<Option<String>> {
     let stat = rustix::fs::fstat(&fd).with_context(|| format!("cannot read {shown}"))?;
     if !FileType::from_raw_mode(stat.st_mode).is_file() {
         bail!(
-            "{shown}: not a regular file (a directory, FIFO or device); panteras reads settings from files only"
+            "{shown}: not a regular file (a directory, FIFO or device); panteras reads regular files only"
         );
     }
     let fs = rustix::fs::fstatfs(&fd).with_context(|| format!("cannot read {shown}"))?;
@@ -138,7 +138,7 @@ pub fn read_input(path: &Path, shown: &str) -> Result<Option<String>> {
     let kind = i64::from(fs.f_type as i64);
     if let Some((_, name)) = PSEUDO_FILE_SYSTEMS.iter().find(|(magic, _)| *magic == kind) {
         bail!(
-            "{shown}: a file of the kernel's {name} file system, not a settings file; panteras reads settings from files on disk only"
+            "{shown}: a file of the kernel's {name} file system, not an input file; panteras reads files on disk only"
         );
     }
     let mut bytes = Vec::new();
@@ -149,7 +149,7 @@ pub fn read_input(path: &Path, shown: &str) -> Result<Option<String>> {
     .with_context(|| format!("cannot read {shown}"))?;
     if bytes.len() as u64 > MAX_FILE {
         bail!(
-            "{shown}: more than {} MiB; a settings file holds at most that",
+            "{shown}: more than {} MiB; panteras reads input files of at most that",
             MAX_FILE >> 20
         );
     }
