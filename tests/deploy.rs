@@ -484,30 +484,7 @@ fn https_is_checked_against_the_systems_roots() {
         return;
     }
     let keys = tempfile::tempdir().unwrap();
-    let (cert, key) = (keys.path().join("cert.pem"), keys.path().join("key.pem"));
-    let made = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=127.0.0.1",
-        ])
-        .args(["-addext", "subjectAltName=IP:127.0.0.1", "-keyout"])
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .unwrap();
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
+    let (cert, key) = common::self_signed_certificate(keys.path());
     let marathon = Double::start(&["--tls", cert.to_str().unwrap(), key.to_str().unwrap()]);
     let dir = plans(&[("web.yml", &plan("web"))]);
     let url = format!("https://ops:s3cret-pw@127.0.0.1:{}", marathon.port);

@@ -11,7 +11,6 @@ mod common;
 use std::collections::{BTreeMap, HashMap};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::Host;
 use common::tools::{self, ConsulDouble, Readers};
@@ -61,32 +60,9 @@ fn reloaded(rendered: &str, env: &[(String, String)]) -> String {
     config
 }
 
+/// A self-signed certificate and its key in one file, as HAProxy's `crt` takes them.
 fn self_signed_certificate(dir: &Path) -> PathBuf {
-    let key = dir.join("key.pem");
-    let cert = dir.join("cert.pem");
-    let out = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=panteras-test",
-            "-keyout",
-        ])
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (cert, key) = common::self_signed_certificate(dir);
     let pem = dir.join("haproxy.pem");
     let both = std::fs::read_to_string(&cert).unwrap() + &std::fs::read_to_string(&key).unwrap();
     std::fs::write(&pem, both).unwrap();

@@ -402,6 +402,34 @@ impl Host {
     }
 }
 
+/// A self-signed certificate for 127.0.0.1, made by openssl in `dir`: the
+/// paths of the certificate and of its key, both PEM.
+pub fn self_signed_certificate(dir: &Path) -> (PathBuf, PathBuf) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args([
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    (cert, key)
+}
+
 /// A free TCP port on 127.0.0.1 (released before it is used).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
