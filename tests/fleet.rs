@@ -59,24 +59,12 @@ impl Ansible {
 
 /// `panteras cluster --inventory cluster.yaml --out hosts --ansible hosts` in `dir`.
 fn cluster(dir: &Path) {
-    let out = Command::new(env!("CARGO_BIN_EXE_panteras"))
-        .env_clear()
-        .current_dir(dir)
-        .args([
-            "cluster",
-            "--inventory",
-            "cluster.yaml",
-            "--out",
-            "hosts",
-            "--ansible",
-            "hosts",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    common::ok(
+        Command::new(env!("CARGO_BIN_EXE_panteras"))
+            .env_clear()
+            .current_dir(dir)
+            .args(["cluster", "--inventory", "cluster.yaml", "--out", "hosts"])
+            .args(["--ansible", "hosts"]),
     );
 }
 

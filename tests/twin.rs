@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 
 use common::Host;
 use common::tools;
-use common::twin::{Up, clear_leftover_chains, nothing_left, ok, run, start, twin, wait_running};
+use common::twin::{Up, clear_leftover_chains, nothing_left, start, twin, wait_running};
+use common::{ok, run};
 
 /// Every process name of the image's supervisord.conf.
 fn image_programs() -> BTreeSet<String> {

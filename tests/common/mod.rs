@@ -430,6 +430,24 @@ pub fn self_signed_certificate(dir: &Path) -> (PathBuf, PathBuf) {
     (cert, key)
 }
 
+/// The output of `cmd`, which must start.
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output()
+        .unwrap_or_else(|e| panic!("{cmd:?} does not run: {e}"))
+}
+
+/// The standard output of `cmd`, which must succeed.
+pub fn ok(cmd: &mut Command) -> String {
+    let out = run(cmd);
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// A free TCP port on 127.0.0.1 (released before it is used).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

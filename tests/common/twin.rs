@@ -9,26 +9,11 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use super::{Host, tools};
+use super::{ok, run};
 
 /// The only change the tests make to the generated compose file.
 pub const OVERRIDE: &str = "services:\n  panteras:\n    privileged: false\n    \
                         cap_add: [NET_ADMIN, NET_RAW, SYS_ADMIN]\n";
-
-pub fn run(cmd: &mut Command) -> Output {
-    cmd.output()
-        .unwrap_or_else(|e| panic!("{cmd:?} does not run: {e}"))
-}
-
-pub fn ok(cmd: &mut Command) -> String {
-    let out = run(cmd);
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// Whether a Docker Engine answers; outside CI its absence skips.
 pub fn docker_answers(test: &str) -> bool {
