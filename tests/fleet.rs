@@ -338,6 +338,16 @@ const ROLL: &[(&str, &str)] = &[
     ("panteras-roll-s1", "127.0.0.24"),
 ];
 
+/// `docker compose down` of the twin project in `dir`, waiting at most
+/// `timeout` seconds for its container to stop.
+fn compose_down(compose_v2: &Path, dir: &Path, timeout: &str) -> std::io::Result<Output> {
+    Command::new(compose_v2)
+        .current_dir(dir)
+        .args(["-f", "docker-compose.yml", "-f", "twin.override.yml"])
+        .args(["down", "--timeout", timeout])
+        .output()
+}
+
 /// Takes every project of the cluster down, also when the test fails.
 struct Down<'a> {
     compose_v2: &'a Path,
@@ -347,18 +357,7 @@ struct Down<'a> {
 impl Drop for Down<'_> {
     fn drop(&mut self) {
         for (name, _) in ROLL {
-            let _ = Command::new(self.compose_v2)
-                .current_dir(self.on_hosts.join(name))
-                .args([
-                    "-f",
-                    "docker-compose.yml",
-                    "-f",
-                    "twin.override.yml",
-                    "down",
-                    "--timeout",
-                    "10",
-                ])
-                .output();
+            let _ = compose_down(self.compose_v2, &self.on_hosts.join(name), "10");
         }
     }
 }
@@ -600,19 +599,7 @@ fn ansible_rolls_twins_of_the_image_out_keeping_the_quorum_and_status_tells_what
     assert_eq!(code, 4, "{said}");
     assert!(said.contains("not running: exited with code"), "{said}");
 
-    Command::new(&compose_v2)
-        .current_dir(&slave_dir)
-        .args([
-            "-f",
-            "docker-compose.yml",
-            "-f",
-            "twin.override.yml",
-            "down",
-            "--timeout",
-            "5",
-        ])
-        .output()
-        .unwrap();
+    compose_down(&compose_v2, &slave_dir, "5").unwrap();
     let (code, said) = status(&slave_dir, &[], &[]);
     assert_eq!(code, 5, "{said}");
     assert!(said.contains("no container of service panteras"), "{said}");

@@ -9,7 +9,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::Host;
 
@@ -23,14 +23,8 @@ struct Scenario {
 }
 
 fn scenarios() -> Vec<Scenario> {
-    let root = common::shared().join("image/0.3.9/oracle/generate_yml");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    dirs.iter()
+    common::oracle_cases("generate_yml")
+        .iter()
         .map(|dir| {
             let read = |name: &str| {
                 std::fs::read_to_string(dir.join(name))

@@ -6,23 +6,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use common::tools;
-
-/// The case folders of one recorded table, in order.
-fn cases(table: &str) -> Vec<PathBuf> {
-    let root = common::shared().join("image/0.3.9/oracle").join(table);
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    assert!(!dirs.is_empty(), "{} holds no case", root.display());
-    dirs
-}
 
 /// A recorded `env` file: NAME=value lines.
 fn recorded_env(dir: &Path) -> Vec<(String, String)> {
@@ -42,7 +29,7 @@ fn the_configure_pass_writes_what_the_images_reload_step_wrote() {
     if !common::have("bash", "the_configure_pass") {
         return;
     }
-    let cases = cases("reload-configure");
+    let cases = common::oracle_cases("reload-configure");
     assert!(cases.len() >= 7, "{cases:?}");
     let mut failures = Vec::new();
     for case in &cases {
@@ -146,7 +133,7 @@ fn zkstart_edits_zoo_cfg_and_writes_myid_as_the_image_did() {
     if !common::have_zookeeper(test) || !common::have("unshare", test) {
         return;
     }
-    let cases = cases("zkstart");
+    let cases = common::oracle_cases("zkstart");
     assert!(cases.len() >= 7, "{cases:?}");
     let mut failures = Vec::new();
     for case in &cases {

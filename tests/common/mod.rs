@@ -402,6 +402,21 @@ impl Host {
     }
 }
 
+/// The case folders of one table recorded from the image's scripts and the
+/// old generator (`../shared/image/0.3.9/oracle/TABLE`), in order: every
+/// folder there, so a case added is tested without a change.
+pub fn oracle_cases(table: &str) -> Vec<PathBuf> {
+    let root = shared().join("image/0.3.9/oracle").join(table);
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert!(!dirs.is_empty(), "{} holds no case", root.display());
+    dirs
+}
+
 /// A self-signed certificate for 127.0.0.1, made by openssl in `dir`: the
 /// paths of the certificate and of its key, both PEM.
 pub fn self_signed_certificate(dir: &Path) -> (PathBuf, PathBuf) {
