@@ -6,10 +6,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
 
 use serde_json::Value;
 
@@ -25,18 +25,13 @@ impl Double {
     fn start(args: &[&str]) -> Double {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("requests.jsonl");
-        let mut child = Command::new("python3")
-            .arg(common::tools::support("marathon_double.py"))
-            .arg("--log")
-            .arg(&log)
-            .args(args)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let (child, line) = common::spawn_and_read_line(
+            Command::new("python3")
+                .arg(common::tools::support("marathon_double.py"))
+                .arg("--log")
+                .arg(&log)
+                .args(args),
+        );
         let port = line.trim().parse().expect("the double prints its port");
         Double {
             child,

@@ -402,6 +402,21 @@ impl Host {
     }
 }
 
+/// Starts `cmd` with its standard output piped and reads the first line it
+/// prints (a server saying where it listens).
+pub fn spawn_and_read_line(cmd: &mut Command) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{cmd:?} does not start: {e}"));
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (child, line)
+}
+
 /// The case folders of one table recorded from the image's scripts and the
 /// old generator (`../shared/image/0.3.9/oracle/TABLE`), in order: every
 /// folder there, so a case added is tested without a change.

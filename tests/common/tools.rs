@@ -3,9 +3,8 @@
 //! API double, the project's stand-in for the reload step's configure pass,
 //! and Debian's HAProxy.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
 use super::{have, shared};
 
@@ -69,17 +68,12 @@ pub struct ConsulDouble {
 
 impl ConsulDouble {
     pub fn start(readers: &Readers, fixture: &Path) -> ConsulDouble {
-        let mut child = Command::new(&readers.consul_template)
-            .arg("-serve")
-            .arg(fixture)
-            .args(["-listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let (child, line) = super::spawn_and_read_line(
+            Command::new(&readers.consul_template)
+                .arg("-serve")
+                .arg(fixture)
+                .args(["-listen", "127.0.0.1:0"]),
+        );
         let port = line
             .trim()
             .rsplit(':')
