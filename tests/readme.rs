@@ -1,5 +1,6 @@
-//! The README's variable table is the code's table, and its list of
-//! deliberate changes from the image is the fidelity tests' table.
+//! The README's variable table is the code's table, its list of
+//! deliberate changes from the image is the fidelity tests' table, and its
+//! quick start does what it says.
 
 mod common;
 
@@ -84,6 +85,49 @@ fn readme_shows_the_example_app_plans_as_they_are() {
             "README's copy of {plan} differs from the file"
         );
     }
+}
+
+#[test]
+fn readme_quick_start_writes_what_it_says_on_a_machine_with_no_configuration() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let quick_start = &readme[readme
+        .find("## Quick start")
+        .expect("README has a quick start")..];
+    let command = quick_start
+        .lines()
+        .find_map(|l| l.strip_prefix("    cargo run --release -- "))
+        .expect("the quick start runs panteras with cargo run");
+    // The same arguments, given to the binary cargo built, in an empty
+    // folder with nothing in the environment but PATH.
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_panteras"))
+        .args(command.split_whitespace())
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{command}: {stderr}");
+    let demo = dir.path().join("demo");
+    for file in [
+        "docker-compose.yml",
+        "generated/haproxy/haproxy.cfg",
+        "generated/supervisord/supervisord.conf",
+    ] {
+        assert!(demo.join(file).is_file(), "{command} wrote no {file}");
+    }
+    assert_eq!(std::fs::read(demo.join("restricted/env")).unwrap(), b"");
+    for warned in ["SUPERVISOR_PASSWORD", "LISTEN_IP"] {
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.starts_with("warning:") && l.contains(warned)),
+            "no warning about {warned}: {stderr}"
+        );
+    }
+    common::check_compose(&demo.join("docker-compose.yml"));
 }
 
 /// `text` as a Markdown code block: each line indented by four spaces.
