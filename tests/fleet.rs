@@ -156,28 +156,6 @@ fn the_playbook_of_each_example_inventory_passes_ansibles_own_checks() {
     }
 }
 
-/// A stand-in for `docker compose` that records each call: the folder and
-/// its arguments.
-fn recording_compose(dir: &Path) -> (PathBuf, PathBuf) {
-    let log = dir.join("compose.log");
-    let script = dir.join("compose.sh");
-    std::fs::write(
-        &script,
-        format!("#!/bin/sh\necho \"$(pwd) $*\" >> '{}'\n", log.display()),
-    )
-    .unwrap();
-    std::os::unix::fs::PermissionsExt::set_mode(
-        &mut std::fs::metadata(&script).unwrap().permissions(),
-        0o755,
-    );
-    Command::new("chmod")
-        .arg("0755")
-        .arg(&script)
-        .status()
-        .unwrap();
-    (script, log)
-}
-
 #[test]
 fn the_rollout_puts_each_hosts_files_in_place_and_check_diff_shows_what_would_change() {
     let Some(ansible) = Ansible::find("the_rollout_puts_each_hosts_files_in_place") else {
@@ -190,7 +168,7 @@ fn the_rollout_puts_each_hosts_files_in_place_and_check_diff_shows_what_would_ch
             "settings: {{SUPERVISOR_USER: ops, SUPERVISOR_PASSWORD: s3cret}}
 rollout:
   panteras_dir: {}/default
-  gates: {{zookeeper: false, consul: false, mesos: false}}
+  gates: {{zookeeper: false, consul: false, mesos: false, marathon: false}}
 masters:
   - {{host: m1, ip: 10.9.0.1, panteras_dir: {}/m1}}
 slaves:
@@ -208,16 +186,23 @@ slaves:
     };
     std::fs::write(dir.path().join("cluster.yaml"), inventory(1000)).unwrap();
     cluster(dir.path());
-    let (compose, log) = recording_compose(dir.path());
-    let compose = format!("panteras_compose={}", compose.display());
+    // No gate asks a daemon: the double's containers and its stand-in for
+    // docker and docker compose, no daemon.
+    let double = common::double::Double::start(serde_json::json!([
+        {"name": "m1", "address": null, "ip": "10.9.0.1", "master": true, "agent": false},
+        {"name": "s1", "address": null, "ip": "10.9.1.1", "master": false, "agent": true},
+        {"name": "s2", "address": null, "ip": "10.9.1.2", "master": false, "agent": true},
+    ]));
+    let compose = double.ansible_vars().to_string();
 
     let out = ansible.playbook(dir.path(), &["-e", &compose]);
     assert!(out.status.success(), "{}", text(&out));
-    let ups = std::fs::read_to_string(&log).unwrap();
+    let ups = double.ups();
+    assert_eq!(ups.len(), 3, "{ups:?}");
     for host in ["m1", "s1", "s2"] {
         assert!(
-            ups.contains(&format!("{}/{host} up -d\n", on_hosts.display())),
-            "{ups}"
+            ups.contains(&(host.to_string(), "created".to_string())),
+            "{ups:?}"
         );
         // The files, with the modes panteras wrote: secrets stay 0600.
         for file in [
@@ -237,7 +222,13 @@ slaves:
                     &std::fs::metadata(p).unwrap().permissions(),
                 ) & 0o777
             };
-            assert_eq!(mode(&put), mode(&wrote), "{host} {file}");
+            // Secrets 0600, the rest 0644, whatever the copies' modes.
+            let secret = file != "docker-compose.yml";
+            assert_eq!(
+                mode(&put),
+                if secret { 0o600 } else { 0o644 },
+                "{host} {file}"
+            );
         }
     }
     let mode = std::os::unix::fs::PermissionsExt::mode(
@@ -248,10 +239,11 @@ slaves:
     assert_eq!(mode & 0o777, 0o600);
 
     // Nothing changed: nothing changes, no container is started again.
+    double.mark();
     let out = ansible.playbook(dir.path(), &["-e", &compose]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(changed(&out).values().all(|c| *c == 0), "{}", text(&out));
-    assert_eq!(std::fs::read_to_string(&log).unwrap(), ups);
+    assert!(double.ups().is_empty());
 
     // One slave's setting: --check --diff shows it on that host alone and
     // touches nothing; the rollout then starts that host alone again.
@@ -285,15 +277,15 @@ slaves:
         std::fs::read(on_hosts.join("s2/docker-compose.yml")).unwrap(),
         before
     );
-    assert_eq!(std::fs::read_to_string(&log).unwrap(), ups);
+    assert!(double.ups().is_empty());
+    assert!(
+        shown.contains("s2: docker compose up -d: its files change"),
+        "{shown}"
+    );
 
     let out = ansible.playbook(dir.path(), &["-e", &compose]);
     assert!(out.status.success(), "{}", text(&out));
-    let after = std::fs::read_to_string(&log).unwrap();
-    assert_eq!(
-        &after[ups.len()..],
-        format!("{}/s2 up -d\n", on_hosts.display())
-    );
+    assert_eq!(double.ups(), [("s2".to_string(), "created".to_string())]);
 }
 
 /// Whether ZooKeeper at `address` answers `ruok` with `imok` (it does while
@@ -401,7 +393,9 @@ fn ansible_rolls_twins_of_the_image_out_keeping_the_quorum_and_status_tells_what
     };
     let inventory = |cluster_settings: &str, m2_settings: &str, s1_settings: &str, timeout: u32| {
         let mut text = format!(
-            "settings: {{PANTERAS_IMAGE_TAG: {tag}{cluster_settings}}}\nrollout: {{gate_timeout: {timeout}}}\nmasters:\n"
+            "settings: {{PANTERAS_IMAGE_TAG: {tag}{cluster_settings}}}\n\
+             rollout: {{gate_timeout: {timeout}, gates: {{consul: false, mesos: false, marathon: false}}}}\n\
+             masters:\n"
         );
         for (i, (name, ip)) in ROLL.iter().enumerate() {
             if i == 3 {
@@ -420,16 +414,24 @@ fn ansible_rolls_twins_of_the_image_out_keeping_the_quorum_and_status_tells_what
         std::fs::write(dir.path().join("cluster.yaml"), text).unwrap();
         cluster(dir.path());
     };
-    // As JSON: `-e key=value` splits a value at its spaces.
-    let compose = serde_json::json!({
-        "panteras_compose": format!("{} -f docker-compose.yml -f twin.override.yml", compose_v2.display())
-    })
-    .to_string();
-    let roll = |expect_success: bool| {
-        let out = ansible.playbook(dir.path(), &["-e", &compose]);
+    // As JSON: `-e key=value` splits a value at its spaces. The twin's
+    // Consul, Mesos and Marathon are stand-ins that elect nobody; its
+    // ZooKeeper is the real one (the double of tests/rollout.rs answers
+    // the other gates).
+    let vars = |bootstrap: bool| {
+        serde_json::json!({
+            "panteras_compose": format!("{} -f docker-compose.yml -f twin.override.yml", compose_v2.display()),
+            "panteras_bootstrap": bootstrap,
+            "panteras_gate_delay": 1,
+        })
+        .to_string()
+    };
+    let roll_with = |expect_success: bool, bootstrap: bool| {
+        let out = ansible.playbook(dir.path(), &["-e", &vars(bootstrap)]);
         assert_eq!(out.status.success(), expect_success, "{}", text(&out));
         out
     };
+    let roll = |expect_success: bool| roll_with(expect_success, false);
     let ids = || -> Vec<String> {
         ROLL.iter()
             .map(|(name, _)| container(name).map(|(id, _)| id).unwrap_or_default())
@@ -438,9 +440,13 @@ fn ansible_rolls_twins_of_the_image_out_keeping_the_quorum_and_status_tells_what
     let masters: Vec<&str> = ROLL[..3].iter().map(|(_, ip)| *ip).collect();
     let slave_only = ", START_CONSUL_TEMPLATE: false";
 
-    // A new cluster: its masters start together, then the slave.
+    // A new cluster: refused without the bootstrap variable; with it its
+    // masters start together, then the slave.
     inventory("", "", slave_only, 180);
-    roll(true);
+    let said = text(&roll(false));
+    assert!(said.contains("-e panteras_bootstrap=true"), "{said}");
+    assert!(ROLL.iter().all(|(name, _)| container(name).is_none()));
+    roll_with(true, true);
     let modes: Vec<Option<String>> = masters.iter().map(|a| common::zookeeper_mode(a)).collect();
     assert_eq!(
         modes
@@ -521,30 +527,49 @@ fn ansible_rolls_twins_of_the_image_out_keeping_the_quorum_and_status_tells_what
     assert_eq!(code, 0, "{said}");
     assert!(said.contains("up to date"), "{said}");
 
-    // A master whose gate never passes (its Mesos master refuses a flag
-    // and exits) stops the rollout before the next master.
+    // A master whose gate never passes (its ZooKeeper's JVM refuses an
+    // option and exits) stops the rollout before the next master; the
+    // masters go in the order the ZooKeeper leader last.
+    let leader = ROLL[..3]
+        .iter()
+        .position(|(_, ip)| common::zookeeper_mode(ip).as_deref() == Some("leader"))
+        .expect("a ZooKeeper leader");
+    let order: Vec<usize> = (0..3).filter(|i| *i != leader).chain([leader]).collect();
     inventory(
         ", GOMAXPROCS: 1",
-        ", MESOS_MASTER_PARAMS: --no_such_flag",
+        ", ZOOKEEPER_JAVA_OPTS: -XX:+NoSuchOptionOfTheJvm",
         &format!("{slave_only}, GOMAXPROCS: 3"),
         20,
     );
     let out = roll(false);
     let said = text(&out);
     assert!(
-        said.contains("panteras-roll-m2: gate mesos did not pass within 20 s"),
+        said.contains("panteras-roll-m2 is not ready within 20 s: panteras-roll-m2: ZooKeeper"),
         "{said}"
     );
     let fourth = ids();
-    assert_ne!(fourth[0], third[0], "the master before it was rolled");
-    assert_ne!(fourth[1], third[1]);
-    assert_eq!(fourth[2], third[2], "the master after it was touched");
-    let m3_compose =
-        std::fs::read_to_string(on_hosts.join(ROLL[2].0).join("docker-compose.yml")).unwrap();
-    assert!(
-        m3_compose.contains("GOMAXPROCS: \"2\""),
-        "m3's files were replaced"
-    );
+    let at = order.iter().position(|i| *i == 1).unwrap();
+    for (k, i) in order.iter().enumerate() {
+        if k <= at {
+            assert_ne!(
+                fourth[*i], third[*i],
+                "master {i} was not rolled: {order:?}"
+            );
+        } else {
+            assert_eq!(fourth[*i], third[*i], "master {i}, after m2, was touched");
+            let compose =
+                std::fs::read_to_string(on_hosts.join(ROLL[*i].0).join("docker-compose.yml"))
+                    .unwrap();
+            assert!(
+                compose.contains("GOMAXPROCS: \"2\""),
+                "its files were replaced"
+            );
+        }
+    }
+    // The next run finds m2 short and stops before anything.
+    let said = text(&roll(false));
+    assert!(said.contains("panteras-roll-m2: ZooKeeper"), "{said}");
+    assert_eq!(ids(), fourth);
 
     // status: each way a container can differ from its files, named.
     let hosts_slave = dir.path().join("hosts").join(ROLL[3].0);

@@ -16,13 +16,17 @@ use crate::settings::Settings;
 /// The playbook's files, as they are written.
 const PLAYBOOK: &[(&str, &str)] = &[
     ("site.yml", include_str!("playbook/site.yml")),
-    ("tasks/probe.yml", include_str!("playbook/tasks/probe.yml")),
+    ("vars.yml", include_str!("playbook/vars.yml")),
+    ("gate.py", include_str!("playbook/gate.py")),
+    ("tasks/roll.yml", include_str!("playbook/tasks/roll.yml")),
     ("tasks/files.yml", include_str!("playbook/tasks/files.yml")),
-    ("tasks/gates.yml", include_str!("playbook/tasks/gates.yml")),
+    ("tasks/state.yml", include_str!("playbook/tasks/state.yml")),
 ];
 
-/// Seconds between two tries of a gate.
+/// Seconds between two looks of a gate.
 const GATE_DELAY: u32 = 5;
+/// Looks in a row that a gate must pass.
+const GATE_PASSES: u32 = 3;
 
 /// What the rollout needs to know of a host.
 pub struct Member {
@@ -30,8 +34,8 @@ pub struct Member {
     pub ip: Ipv4Addr,
     pub master: bool,
     pub panteras_dir: Option<String>,
-    /// Where its daemons answer, from the host itself: LISTEN_IP, or
-    /// loopback when they listen on every address.
+    /// Where its daemons answer the controller: LISTEN_IP, or the host's
+    /// address when they listen on every address.
     pub address: String,
     pub runs: Runs,
     /// Its files below its folder, each with whether it holds a secret:
@@ -46,6 +50,7 @@ pub struct Runs {
     pub consul: bool,
     pub mesos_master: bool,
     pub mesos_slave: bool,
+    pub marathon: bool,
 }
 
 impl Member {
@@ -58,7 +63,7 @@ impl Member {
             master: host.master,
             panteras_dir: host.panteras_dir.clone(),
             address: if listen == "0.0.0.0" {
-                "127.0.0.1".into()
+                host.ip.to_string()
             } else {
                 listen
             },
@@ -67,6 +72,7 @@ impl Member {
                 consul: settings.flag("START_CONSUL"),
                 mesos_master: settings.flag("START_MESOS_MASTER"),
                 mesos_slave: settings.flag("START_MESOS_SLAVE"),
+                marathon: settings.flag("START_MARATHON"),
             },
             files: Vec::new(),
         }
@@ -129,8 +135,10 @@ pub fn below(dir: &Path, out: &Path) -> Result<Option<PathBuf>> {
     Ok((!path.starts_with("..")).then_some(path))
 }
 
-/// The Ansible inventory: groups masters and slaves, each host's address,
-/// folder of files and daemons, and the rollout's settings for all.
+/// The Ansible inventory: groups masters and slaves (and agents, the hosts
+/// that run a Mesos agent, masters among them), each host's address,
+/// folder of files and daemons, and the rollout's settings for all. Host
+/// names are quoted: YAML would read `no` or `0x10` as no string.
 fn inventory_yml(members: &[Member], rollout: &crate::inventory::Rollout, from: &str) -> String {
     let gates = rollout.gates;
     let mut text = format!(
@@ -140,69 +148,90 @@ fn inventory_yml(members: &[Member], rollout: &crate::inventory::Rollout, from: 
          all:\n  vars:\n\
          \x20   panteras_dir: {}\n\
          \x20   panteras_compose: docker compose\n\
+         \x20   panteras_docker: docker\n\
          \x20   panteras_gate_timeout: {}\n\
          \x20   panteras_gate_delay: {GATE_DELAY}\n\
-         \x20   panteras_gates: {{zookeeper: {}, consul: {}, mesos: {}}}\n\
-         \x20   panteras_masters: {}\n\
+         \x20   panteras_gate_passes: {GATE_PASSES}\n\
+         \x20   panteras_gates: {{zookeeper: {}, consul: {}, mesos: {}, marathon: {}}}\n\
          \x20 children:\n",
         quoted(&rollout.panteras_dir),
         rollout.gate_timeout,
         gates.zookeeper,
         gates.consul,
         gates.mesos,
-        members.iter().filter(|m| m.master).count(),
+        gates.marathon,
     );
     for (group, master) in [("masters", true), ("slaves", false)] {
         text.push_str(&format!("    {group}:\n      hosts:\n"));
+        let mut any = false;
         for member in members.iter().filter(|m| m.master == master) {
-            let runs = member.runs;
-            text.push_str(&format!(
-                "        {}:\n\
-                 \x20         ansible_host: {}\n\
-                 \x20         panteras_files: !unsafe {}\n\
-                 \x20         panteras_address: {}\n\
-                 \x20         panteras_runs: {{zookeeper: {}, consul: {}, mesos_master: {}, mesos_slave: {}}}\n",
-                member.name,
-                member.ip,
-                quoted(&format!("{from}/{}", member.name)),
-                member.address,
-                runs.zookeeper,
-                runs.consul,
-                runs.mesos_master,
-                runs.mesos_slave,
-            ));
-            let list = |secret: bool| {
-                let items: Vec<String> = member
-                    .files
-                    .iter()
-                    .filter(|(_, s)| *s == secret)
-                    .map(|(p, _)| quoted(p))
-                    .collect();
-                format!("[{}]", items.join(", "))
-            };
-            let mut folders: Vec<String> = member
-                .files
-                .iter()
-                .filter_map(|(p, _)| Path::new(p).parent()?.to_str().map(str::to_string))
-                .filter(|p| p.starts_with("generated"))
-                .collect();
-            folders.sort();
-            folders.dedup();
-            let folders: Vec<String> = folders.iter().map(|f| quoted(f)).collect();
-            text.push_str(&format!(
-                "          panteras_shown: {}\n          panteras_secret: {}\n          panteras_folders: [{}]\n",
-                list(false),
-                list(true),
-                folders.join(", ")
-            ));
-            if let Some(dir) = &member.panteras_dir {
-                text.push_str(&format!("          panteras_dir: {}\n", quoted(dir)));
-            }
+            any = true;
+            text.push_str(&host_vars(member, from));
         }
-        if !members.iter().any(|m| m.master == master) {
+        if !any {
             text.truncate(text.len() - "      hosts:\n".len());
             text.push_str("      hosts: {}\n");
         }
+    }
+    text.push_str("    agents:\n      hosts:\n");
+    let agents: Vec<&Member> = members.iter().filter(|m| m.runs.mesos_slave).collect();
+    for member in &agents {
+        text.push_str(&format!("        {}:\n", quoted(&member.name)));
+    }
+    if agents.is_empty() {
+        text.truncate(text.len() - "      hosts:\n".len());
+        text.push_str("      hosts: {}\n");
+    }
+    text
+}
+
+/// One host's entry and variables in the inventory.
+fn host_vars(member: &Member, from: &str) -> String {
+    let runs = member.runs;
+    let list = |secret: bool| {
+        let items: Vec<String> = member
+            .files
+            .iter()
+            .filter(|(_, s)| *s == secret)
+            .map(|(p, _)| quoted(p))
+            .collect();
+        format!("[{}]", items.join(", "))
+    };
+    let mut folders: Vec<String> = member
+        .files
+        .iter()
+        .filter_map(|(p, _)| Path::new(p).parent()?.to_str().map(str::to_string))
+        .filter(|p| p.starts_with("generated"))
+        .collect();
+    folders.sort();
+    folders.dedup();
+    let folders: Vec<String> = folders.iter().map(|f| quoted(f)).collect();
+    let mut text = format!(
+        "        {}:\n\
+         \x20         ansible_host: {}\n\
+         \x20         panteras_ip: {}\n\
+         \x20         panteras_files: !unsafe {}\n\
+         \x20         panteras_address: {}\n\
+         \x20         panteras_runs: {{zookeeper: {}, consul: {}, mesos_master: {}, mesos_slave: {}, marathon: {}}}\n\
+         \x20         panteras_shown: {}\n\
+         \x20         panteras_secret: {}\n\
+         \x20         panteras_folders: [{}]\n",
+        quoted(&member.name),
+        member.ip,
+        member.ip,
+        quoted(&format!("{from}/{}", member.name)),
+        member.address,
+        runs.zookeeper,
+        runs.consul,
+        runs.mesos_master,
+        runs.mesos_slave,
+        runs.marathon,
+        list(false),
+        list(true),
+        folders.join(", ")
+    );
+    if let Some(dir) = &member.panteras_dir {
+        text.push_str(&format!("          panteras_dir: {}\n", quoted(dir)));
     }
     text
 }

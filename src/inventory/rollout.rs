@@ -23,12 +23,15 @@ pub struct Rollout {
 /// The health checks between hosts, each for the hosts that run its daemon.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Gates {
-    /// ZooKeeper answers `ruok` and serves as leader or follower.
+    /// ZooKeeper serves as leader or follower (`srvr`).
     pub zookeeper: bool,
-    /// Consul's `/v1/status/leader` names a leader.
+    /// Consul names a leader and has every master as a healthy voter.
     pub consul: bool,
-    /// The Mesos master's `/master/health` and the agent's `/state` answer 200.
+    /// One Mesos master is elected, every master has recovered its
+    /// registry log, an agent is registered.
     pub mesos: bool,
+    /// Marathon names a leader.
+    pub marathon: bool,
 }
 
 impl Default for Rollout {
@@ -42,6 +45,7 @@ impl Default for Rollout {
                 zookeeper: true,
                 consul: true,
                 mesos: true,
+                marathon: true,
             },
         }
     }
@@ -113,10 +117,11 @@ fn gates(node: &Node, gates: &mut Gates, problems: &mut Problems) {
             "zookeeper" => &mut gates.zookeeper,
             "consul" => &mut gates.consul,
             "mesos" => &mut gates.mesos,
+            "marathon" => &mut gates.marathon,
             _ => {
                 problems.add(
                     line,
-                    format!("unknown gate `{key}`; expected zookeeper, consul or mesos"),
+                    format!("unknown gate `{key}`; expected zookeeper, consul, mesos or marathon"),
                 );
                 continue;
             }

@@ -1,0 +1,312 @@
+//! The generated playbook, run by ansible-core against a loopback double of
+//! a cluster of three masters and two slaves (tests/support/cluster_double.py:
+//! ZooKeeper 3.4, Consul 1.0, Mesos 1.4 and Marathon 1.4 as the rollout's
+//! gates ask them, with boot and recovery delays, and a stand-in for docker
+//! and docker compose): a change never has more than one master down nor
+//! loses a quorum; the ZooKeeper leader goes last and each next master waits
+//! for the registry's recovery; a master down or cut off stops the run before
+//! anything is touched; a failed `up` is redone; a down cluster starts only
+//! with panteras_bootstrap; secrets land 0600 from 0644 copies; a second run
+//! changes nothing.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::double::Double;
+use common::tools;
+
+const MASTERS: &[(&str, &str)] = &[
+    ("m1", "127.0.0.41"),
+    ("m2", "127.0.0.42"),
+    ("m3", "127.0.0.43"),
+];
+const SLAVES: &[(&str, &str)] = &[("s1", "127.0.0.44"), ("s2", "127.0.0.45")];
+
+struct Cluster {
+    dir: tempfile::TempDir,
+    ansible: PathBuf,
+    double: Double,
+}
+
+impl Cluster {
+    fn on_hosts(&self) -> PathBuf {
+        self.dir.path().join("on-hosts")
+    }
+
+    /// Writes the inventory with `settings` for every host and renders it.
+    fn render(&self, settings: &str) {
+        let mut text = format!(
+            "settings: {{SUPERVISOR_USER: ops, SUPERVISOR_PASSWORD: s3cret{settings}}}\n\
+             rollout: {{gate_timeout: 30}}\nmasters:\n"
+        );
+        for (i, (name, ip)) in MASTERS.iter().chain(SLAVES).enumerate() {
+            if i == MASTERS.len() {
+                text.push_str("slaves:\n");
+            }
+            text.push_str(&format!(
+                "  - host: {name}\n    ip: {ip}\n    panteras_dir: {}\n    settings: {{LISTEN_IP: {ip}}}\n",
+                self.on_hosts().join(name).display()
+            ));
+        }
+        std::fs::write(self.dir.path().join("cluster.yaml"), text).unwrap();
+        common::ok(
+            Command::new(env!("CARGO_BIN_EXE_panteras"))
+                .env_clear()
+                .current_dir(self.dir.path())
+                .args(["cluster", "--inventory", "cluster.yaml", "--out", "hosts"])
+                .args(["--ansible", "hosts"]),
+        );
+    }
+
+    /// `ansible-playbook` on this machine with the double's docker and
+    /// compose, and `extra` variables.
+    fn roll(&self, extra: serde_json::Value, args: &[&str]) -> Output {
+        let bin = self.ansible.parent().unwrap();
+        let mut vars = self.double.ansible_vars();
+        vars["ansible_python_interpreter"] = bin.join("python").to_str().unwrap().into();
+        vars["panteras_gate_delay"] = 0.2.into();
+        for (k, v) in extra.as_object().unwrap() {
+            vars[k.as_str()] = v.clone();
+        }
+        let mut cmd = Command::new(bin.join("ansible-playbook"));
+        cmd.current_dir(self.dir.path())
+            .env("ANSIBLE_NOCOLOR", "1")
+            .env("ANSIBLE_PIPELINING", "1")
+            .env("ANSIBLE_HOME", self.dir.path().join(".ansible"))
+            .env("ANSIBLE_LOCAL_TEMP", self.dir.path().join(".ansible/tmp"))
+            .args(["-i", "hosts/inventory.yml", "hosts/site.yml", "-c", "local"])
+            .args(["-e", &vars.to_string()])
+            .args(args);
+        let started = std::time::Instant::now();
+        let out = common::run_with_deadline(cmd, 600);
+        eprintln!("ansible-playbook {extra}: {:?}", started.elapsed());
+        out
+    }
+
+    fn roll_ok(&self, extra: serde_json::Value) -> String {
+        let out = self.roll(extra, &[]);
+        let said = text(&out);
+        assert!(out.status.success(), "{said}");
+        said
+    }
+
+    fn roll_fails(&self, extra: serde_json::Value) -> String {
+        let out = self.roll(extra, &[]);
+        let said = text(&out);
+        assert!(!out.status.success(), "{said}");
+        said
+    }
+
+    fn file(&self, host: &str, name: &str) -> String {
+        std::fs::read_to_string(self.on_hosts().join(host).join(name)).unwrap_or_default()
+    }
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Each host's `changed=` of the PLAY RECAP.
+fn changed(said: &str) -> Vec<(String, u32)> {
+    let recap = said.split("PLAY RECAP").nth(1).unwrap_or_default();
+    recap
+        .lines()
+        .filter_map(|line| {
+            let (host, counts) = line.split_once(" : ")?;
+            let n = counts
+                .split_whitespace()
+                .find_map(|c| c.strip_prefix("changed="))?;
+            Some((host.trim().to_string(), n.parse().ok()?))
+        })
+        .collect()
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn setup(test: &str) -> Option<Cluster> {
+    let ansible = tools::built_tool("ansible/bin/ansible-playbook", test)?;
+    if !common::have("python3", test) {
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut hosts = Vec::new();
+    for (name, ip) in MASTERS {
+        hosts.push(serde_json::json!({"name": name, "address": ip, "ip": ip, "master": true, "agent": false}));
+    }
+    for (name, ip) in SLAVES {
+        hosts.push(serde_json::json!({"name": name, "address": ip, "ip": ip, "master": false, "agent": true}));
+    }
+    let double = Double::start(serde_json::Value::Array(hosts));
+    Some(Cluster {
+        dir,
+        ansible,
+        double,
+    })
+}
+
+#[test]
+fn a_rollout_keeps_the_quorum_waits_for_readiness_and_converges() {
+    let Some(c) = setup("a_rollout_keeps_the_quorum") else {
+        return;
+    };
+    let fast_fail = serde_json::json!({"panteras_gate_timeout": 3});
+
+    // A cluster that is down starts only when asked to.
+    c.render("");
+    let said = c.roll_fails(fast_fail.clone());
+    assert!(said.contains("-e panteras_bootstrap=true"), "{said}");
+    assert!(c.double.ups().is_empty(), "{said}");
+    assert_eq!(
+        c.file("m1", "docker-compose.yml"),
+        "",
+        "files were put in place"
+    );
+
+    // With it, the masters start together, then the slaves.
+    let said = c.roll_ok(serde_json::json!({"panteras_bootstrap": true}));
+    let ups = c.double.ups();
+    assert_eq!(ups.len(), 5, "{ups:?}\n{said}");
+    assert!(ups.iter().all(|(_, what)| what == "created"), "{ups:?}");
+    assert_eq!(c.double.state()["serving"].as_array().unwrap().len(), 3);
+
+    // Asked again, it refuses: the cluster serves.
+    c.double.mark();
+    let said = c.roll_fails(serde_json::json!({"panteras_bootstrap": true}));
+    assert!(said.contains("only a cluster that is down"), "{said}");
+    assert!(c.double.ups().is_empty());
+
+    // Nothing changed: nothing changes, nothing restarts.
+    let said = c.roll_ok(serde_json::json!({}));
+    assert!(changed(&said).iter().all(|(_, n)| *n == 0), "{said}");
+    assert!(c.double.ups().is_empty(), "{said}");
+
+    // A change of every host, from copies a CI artifact left 0644: one
+    // master at a time, the quorum kept, the leader last, each next master
+    // after the last one's registry recovered; the secrets land 0600.
+    c.render(", GOMAXPROCS: 2");
+    for entry in walk(&c.dir.path().join("hosts")) {
+        std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let leader = c.double.state()["leaders"]["zookeeper"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    c.double.mark();
+    let said = c.roll_ok(serde_json::json!({}));
+    let state = c.double.state();
+    assert_eq!(state["watch"]["least_serving"], 2, "{state}\n{said}");
+    assert_eq!(state["watch"]["most_masters_down"], 1, "{state}");
+    let events = state["events"].as_array().unwrap();
+    let masters: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["host"].as_str().unwrap().starts_with('m'))
+        .collect();
+    assert_eq!(masters.len(), 3, "{state}");
+    assert_eq!(masters[2]["host"], leader.as_str(), "{state}");
+    for pair in masters.windows(2) {
+        let (before, next) = (pair[0]["host"].as_str().unwrap(), pair[1]);
+        // The double's recovery time of the container the up created.
+        let recovered = state["hosts"][before]["container"]["recovered_at"]
+            .as_f64()
+            .unwrap();
+        assert!(
+            next["at"].as_f64().unwrap() > recovered,
+            "{} restarted before {before}'s registry recovered: {state}",
+            next["host"]
+        );
+    }
+    assert_eq!(events.len(), 5, "{state}");
+    for (host, _) in MASTERS.iter().chain(SLAVES) {
+        let on = c.on_hosts().join(host);
+        assert!(c.file(host, "docker-compose.yml").contains("GOMAXPROCS"));
+        assert_eq!(mode(&on.join("docker-compose.yml")), 0o644);
+        assert_eq!(mode(&on.join("restricted")), 0o700);
+        assert_eq!(mode(&on.join("restricted/host")), 0o600);
+        assert_eq!(
+            mode(&on.join("generated/supervisord/supervisord.conf")),
+            0o600
+        );
+    }
+    assert!(!said.contains("s3cret"), "{said}");
+
+    // A master down at the start: the run stops before anything is touched.
+    c.render(", GOMAXPROCS: 3");
+    c.double.on("/stop", "m2");
+    c.double.mark();
+    let said = c.roll_fails(fast_fail.clone());
+    assert!(said.contains("m2: ZooKeeper at 127.0.0.42:2181"), "{said}");
+    assert!(said.contains("-e panteras_repair=m2"), "{said}");
+    assert!(c.double.ups().is_empty(), "{said}");
+    assert!(
+        !c.file("m1", "docker-compose.yml")
+            .contains("GOMAXPROCS: \"3\"")
+    );
+
+    // Named, it alone is started first, with its files.
+    let said = c.roll_ok(serde_json::json!({"panteras_repair": "m2"}));
+    let ups = c.double.ups();
+    assert_eq!(ups[0].0, "m2", "{ups:?}\n{said}");
+    assert_eq!(ups.len(), 5, "{ups:?}");
+    assert_eq!(c.double.state()["watch"]["least_serving"], 2);
+
+    // A master cut off from the others: stopped before anything.
+    c.render(", GOMAXPROCS: 4");
+    c.double.cut("m3", true);
+    c.double.mark();
+    let said = c.roll_fails(fast_fail.clone());
+    assert!(
+        said.contains("m3: ZooKeeper at 127.0.0.43:2181 does not serve"),
+        "{said}"
+    );
+    assert!(c.double.ups().is_empty(), "{said}");
+    c.double.cut("m3", false);
+
+    // An up that fails once stops the run at that host; the next run
+    // redoes it, though no file changes any more.
+    let first = MASTERS
+        .iter()
+        .map(|(m, _)| *m)
+        .find(|m| *m != c.double.state()["leaders"]["zookeeper"])
+        .unwrap();
+    c.double.on("/fail-up", first);
+    let said = c.roll_fails(serde_json::json!({}));
+    assert!(said.contains("pull access denied"), "{said}");
+    let hash = c.double.container(first)["hash"].clone();
+    let said = c.roll_ok(serde_json::json!({}));
+    assert_ne!(c.double.container(first)["hash"], hash, "{said}");
+
+    // A stopped slave with unchanged files is started again.
+    c.double.on("/stop", "s1");
+    c.double.mark();
+    c.roll_ok(serde_json::json!({}));
+    assert_eq!(c.double.ups(), [("s1".to_string(), "started".to_string())]);
+
+    // And then nothing is left to do.
+    c.double.mark();
+    let said = c.roll_ok(serde_json::json!({}));
+    assert!(changed(&said).iter().all(|(_, n)| *n == 0), "{said}");
+    assert!(c.double.ups().is_empty());
+}
+
+/// Every file below `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
