@@ -521,3 +521,86 @@ fn three_thousand_hosts_are_written_with_a_thousand_file_descriptors() {
     assert_eq!(hosts, 3000);
     assert!(dir.path().join("hosts/s2996/docker-compose.yml").exists());
 }
+
+/// What `cluster --ansible` refuses before writing anything: a path Ansible
+/// would template, `..` after a symbolic link, a host whose folder is one
+/// of the playbook's files, `panteras_dir` with `//` or `.`.
+#[test]
+fn the_rollout_files_refuse_paths_that_would_deploy_another_folder() {
+    let simple = "masters:\n  - {host: m1, ip: 10.0.0.1}\n";
+    let refused = |text: &str, args: &[&str], expected: &str| {
+        let dir = inventory(text);
+        std::fs::create_dir_all(dir.path().join("real/deep")).unwrap();
+        std::os::unix::fs::symlink("real/deep", dir.path().join("link")).unwrap();
+        let out = cluster(dir.path(), args);
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}: {said}");
+        assert!(said.contains(expected), "{args:?}: {said}");
+        assert!(!dir.path().join("hosts").exists(), "{args:?}: written");
+    };
+    refused(simple, &["--ansible", "play{{ 7*7 }}"], "as a template");
+    refused(simple, &["--ansible", "x{%y"], "as a template");
+    refused(
+        simple,
+        &["--ansible", "link/../play"],
+        "follows the symbolic link",
+    );
+    refused(
+        "masters:\n  - {host: site.yml, ip: 10.0.0.1}\n",
+        &["--ansible", "hosts"],
+        "host site.yml: its folder would be the playbook's own",
+    );
+    refused(
+        "masters:\n  - {host: tasks, ip: 10.0.0.1}\n",
+        &["--ansible", "hosts"],
+        "host tasks: its folder",
+    );
+    for dir in ["//", "/opt//panteras", "/opt/./p", "/"] {
+        refused(
+            &format!("rollout: {{panteras_dir: '{dir}'}}\n{simple}"),
+            &["--ansible", "hosts"],
+            "panteras_dir",
+        );
+    }
+    // `..` without a link before it is the folder it names.
+    let dir = inventory(simple);
+    std::fs::create_dir(dir.path().join("a")).unwrap();
+    let out = cluster(dir.path(), &["--ansible", "a/../play"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("play/site.yml").is_file());
+}
+
+/// A playbook file another user gave to someone else, or made writable by
+/// others, is replaced as the runner's own and writable by it alone: the
+/// playbook runs what it says on every host.
+#[test]
+fn replaced_playbook_files_are_the_runners_and_writable_by_it_alone() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = inventory("masters:\n  - {host: m1, ip: 10.0.0.1}\n");
+    let out = cluster(dir.path(), &["--ansible", "play"]);
+    assert!(out.status.success());
+    let site = dir.path().join("play/site.yml");
+    let task = dir.path().join("play/tasks/roll.yml");
+    for file in [&site, &task] {
+        std::fs::write(file, "# changed by another\n").unwrap();
+        std::os::unix::fs::chown(file, Some(4321), Some(4321)).unwrap();
+        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o666)).unwrap();
+    }
+    let out = cluster(dir.path(), &["--ansible", "play"]);
+    assert!(out.status.success());
+    let me = std::fs::metadata(dir.path()).unwrap();
+    for file in [&site, &task] {
+        let meta = std::fs::metadata(file).unwrap();
+        assert_eq!(
+            (meta.uid(), meta.gid()),
+            (me.uid(), me.gid()),
+            "{}",
+            file.display()
+        );
+        assert_eq!(meta.mode() & 0o777, 0o644, "{}", file.display());
+    }
+}

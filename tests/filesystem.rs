@@ -64,6 +64,25 @@ fn files_holding_a_password_are_written_0600_and_the_others_0644() {
 }
 
 #[test]
+fn a_secret_on_a_command_line_is_flagged_and_its_compose_file_written_0600() {
+    let host = Host::new();
+    let out = host.run(&[
+        "--ip",
+        "10.0.0.5",
+        "--set",
+        "CONSUL_PARAMS=-encrypt=c2VjcmV0LWtleS0xMjM0NQ==",
+    ]);
+    succeeded(&out);
+    let said =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("CONSUL_PARAMS"), "{said}");
+    assert!(said.contains("-encrypt on a command line"), "{said}");
+    assert!(said.contains("/etc/consul.d/"), "{said}");
+    assert!(!said.contains("c2VjcmV0"), "{said}");
+    assert_eq!(mode(&host.path().join("docker-compose.yml")), 0o600);
+}
+
+#[test]
 fn cluster_writes_each_restricted_host_0600() {
     let dir = tempfile::tempdir().unwrap();
     let inventory = dir.path().join("cluster.yaml");

@@ -156,6 +156,49 @@ fn the_playbook_of_each_example_inventory_passes_ansibles_own_checks() {
     }
 }
 
+/// Host names that YAML would read as no string (`no`, `on`, `1`, `0x10`)
+/// are listed by ansible-inventory as the names they are; the masters that
+/// run a Mesos agent are in `agents` with the slaves.
+#[test]
+fn ansible_lists_every_host_by_its_name_and_the_agents_group() {
+    let Some(ansible) = Ansible::find("ansible_lists_every_host_by_its_name") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("cluster.yaml"),
+        "masters:\n  - {host: 'no', ip: 10.9.0.1, slave: true}\n  - {host: 'on', ip: 10.9.0.2}\n  - {host: '1', ip: 10.9.0.3}\n\
+         slaves:\n  - {host: '0x10', ip: 10.9.1.1}\n",
+    )
+    .unwrap();
+    cluster(dir.path());
+    let list = common::run_with_deadline(
+        {
+            let mut cmd = ansible.command("ansible-inventory", dir.path());
+            cmd.args(["-i", "hosts/inventory.yml", "--list"]);
+            cmd
+        },
+        120,
+    );
+    assert!(list.status.success(), "{}", text(&list));
+    let listed: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let hosts = |group: &str| -> Vec<String> {
+        listed[group]["hosts"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{group}: {listed}"))
+            .iter()
+            .map(|h| h.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(hosts("masters"), ["no", "on", "1"]);
+    assert_eq!(hosts("slaves"), ["0x10"]);
+    assert_eq!(hosts("agents"), ["no", "0x10"]);
+    assert_eq!(
+        listed["_meta"]["hostvars"]["0x10"]["ansible_host"],
+        "10.9.1.1"
+    );
+}
+
 #[test]
 fn the_rollout_puts_each_hosts_files_in_place_and_check_diff_shows_what_would_change() {
     let Some(ansible) = Ansible::find("the_rollout_puts_each_hosts_files_in_place") else {

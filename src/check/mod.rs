@@ -9,6 +9,7 @@ mod ensemble;
 mod names;
 mod network;
 mod ports;
+mod secrets;
 
 use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, TcpListener, UdpSocket};
@@ -31,6 +32,8 @@ pub use names::explain_typos;
 use names::{shadowed, unknown_names};
 use network::{addresses, another_host, keepalived_vip, listen_ip};
 pub use ports::ports;
+use secrets::params_secrets;
+pub use secrets::params_with_secrets;
 
 /// `NAME=value (source)`, the value masked when it is a secret.
 fn about(s: &Settings, name: &str) -> String {
@@ -66,7 +69,7 @@ pub fn check(s: &Settings, layers: &Layers, here: bool) -> Vec<Finding> {
     // Each rule with the values it stands on: a rule is left out when one
     // of them could not be used (it is reported already, and the rule
     // would only report its consequences).
-    let rules: [(&[&str], Rule); 15] = [
+    let rules: [(&[&str], Rule); 16] = [
         (
             &["START_ZOOKEEPER", "ZOOKEEPER_ID", "ZOOKEEPER_HOSTS"],
             zookeeper_id,
@@ -105,6 +108,7 @@ pub fn check(s: &Settings, layers: &Layers, here: bool) -> Vec<Finding> {
         ),
         (&[], environment_sizes),
         (&["KEEPALIVED_VIP", "IP", "HOST_IP"], keepalived_vip),
+        (&[], params_secrets),
     ];
     let mut found = Vec::new();
     for (inputs, rule) in rules {

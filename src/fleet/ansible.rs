@@ -101,6 +101,23 @@ pub fn files(
     dir: &Path,
     hosts: &Path,
 ) -> Result<Vec<RenderedFile>> {
+    for (flag, path) in [("--ansible", dir), ("--out", hosts)] {
+        safe_path(flag, path)?;
+    }
+    if below(dir, hosts)?.is_some_and(|p| p.as_os_str().is_empty()) {
+        let taken: Vec<&str> = PLAYBOOK
+            .iter()
+            .map(|(name, _)| name.split('/').next().unwrap_or(name))
+            .chain(["inventory.yml"])
+            .collect();
+        if let Some(member) = members.iter().find(|m| taken.contains(&m.name.as_str())) {
+            bail!(
+                "host {}: its folder would be the playbook's own {} (--ansible is --out);                  choose another --ansible folder, or rename the host",
+                member.name,
+                member.name
+            );
+        }
+    }
     let from = relative(&absolute(hosts)?, &absolute(dir)?);
     let from = from.to_str().filter(|p| !p.contains(['\n', '\r', '\'']));
     let Some(from) = from else {
@@ -121,7 +138,42 @@ pub fn files(
         );
         files.push(RenderedFile::new(*name, text));
     }
+    for file in &mut files {
+        file.runner_owned = true;
+    }
     Ok(files)
+}
+
+/// Refuses a path that Ansible would template (`{{`, `{%`, `{#` in the
+/// playbook's folder, `playbook_dir`), or one whose `..` follows a
+/// symbolic link (it would climb out of the link's target, not out of
+/// the folder written before it).
+fn safe_path(flag: &str, path: &Path) -> Result<()> {
+    let absolute = absolute(path)?;
+    let text = absolute.to_string_lossy();
+    if ["{{", "{%", "{#"].iter().any(|j| text.contains(j)) {
+        bail!(
+            "{flag} {}: Ansible reads `{{{{`, `{{%` and `{{#` in the playbook's path as a template; \
+             choose a folder without them",
+            path.display()
+        );
+    }
+    let mut walked = PathBuf::new();
+    for part in path.components() {
+        if part == Component::ParentDir
+            && !walked.as_os_str().is_empty()
+            && std::fs::symlink_metadata(&walked).is_ok_and(|m| m.file_type().is_symlink())
+        {
+            bail!(
+                "{flag} {}: `..` follows the symbolic link {}, so the folder meant is not the \
+                 one written; give the path without `..`",
+                path.display(),
+                walked.display()
+            );
+        }
+        walked.push(part);
+    }
+    Ok(())
 }
 
 /// `dir` as a folder below `out` (`.` for `out` itself), when it is one.

@@ -145,13 +145,16 @@ pub(super) fn panteras_dir(text: &str, line: usize, problems: &mut Problems) -> 
         && text
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/'))
-        && !text.split('/').any(|part| part == "..");
+        && !text[1..]
+            .trim_end_matches('/')
+            .split('/')
+            .any(|part| matches!(part, "" | "." | ".."));
     if ok {
         Some(text.trim_end_matches('/').to_string())
     } else {
         problems.add(
             line,
-            format!("panteras_dir {text:?}: expected an absolute path of letters, digits and . _ - /, without .."),
+            format!("panteras_dir {text:?}: expected an absolute path below / of letters, digits and . _ - /, without `..`, `.` or `//`"),
         );
         None
     }

@@ -56,6 +56,7 @@ pub fn env_file(prefix: &Path) -> RenderedFile {
         content: String::new(),
         keep_existing: true,
         secret: false,
+        runner_owned: false,
     }
 }
 

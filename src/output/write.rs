@@ -47,6 +47,7 @@ pub(super) fn write_set(root: &OwnedFd, out: &Path, writes: &[(&RenderedFile, Ol
             at::remove_stale_temporaries(dir).with_context(context)?;
         }
         let (mode, owner) = match old {
+            Some((mode, _, _)) if file.runner_owned => (mode & 0o755, None),
             // The replaced file's permission bits, without setuid, setgid
             // and sticky; its owner, unless the file holds a secret.
             Some((mode, uid, gid)) => {

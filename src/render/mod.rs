@@ -25,6 +25,9 @@ pub struct RenderedFile {
     pub keep_existing: bool,
     /// Holds a password: never readable by group or others.
     pub secret: bool,
+    /// Replaced as the runner's own file (its owner and group), never
+    /// writable by group or others: a playbook, which runs what it says.
+    pub runner_owned: bool,
 }
 
 impl RenderedFile {
@@ -35,6 +38,7 @@ impl RenderedFile {
             content,
             keep_existing: false,
             secret: false,
+            runner_owned: false,
         }
     }
 
@@ -212,6 +216,8 @@ impl Renderer {
         // service, so `docker compose up -d` recreates the container.
         context.insert("mounted_digest", &mounted_digest(&files[1..]));
         files[0].content = self.render_one("docker-compose.yml", &context)?;
+        // A secret given on a command line is in the compose environment.
+        files[0].secret = !crate::check::params_with_secrets(settings).is_empty();
         Ok(files)
     }
 
