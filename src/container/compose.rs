@@ -30,6 +30,7 @@ const RENAMED: [(&str, &str); 1] = [("net", "network_mode")];
 /// Reads the first (in panteras' files, the only) service of a compose
 /// file; `None` when the text is not a compose file.
 pub fn read(text: &str) -> Result<Service, String> {
+    within_bounds(text)?;
     let docs = YamlLoader::load_from_str(text).map_err(|e| format!("not YAML: {e}"))?;
     let doc = docs.first().ok_or("an empty file")?;
     let Yaml::Hash(top) = doc else {
@@ -191,5 +192,80 @@ mod tests {
         assert!(read("- a\n").is_err());
         assert!(read("[1, 2]").is_err());
         assert!(read("services: {}").is_err());
+    }
+}
+
+/// The most nodes a compose file may stand for with its aliases expanded:
+/// far more than any compose file of one service, far less than memory.
+const MAX_NODES: usize = 200_000;
+/// The deepest nesting a compose file may have.
+const MAX_DEPTH: usize = 64;
+
+/// Refuses a file whose aliases would expand past [`MAX_NODES`] nodes, or
+/// that nests deeper than [`MAX_DEPTH`], before it is loaded as a tree.
+fn within_bounds(text: &str) -> Result<(), String> {
+    use yaml_rust2::parser::{Event, Parser};
+    let mut parser = Parser::new_from_str(text);
+    // Nodes counted so far; per open collection its anchor and the count
+    // when it began; per anchor the nodes it stands for.
+    let mut total = 0usize;
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    let mut sizes: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    loop {
+        let (event, _) = parser.next_token().map_err(|e| format!("not YAML: {e}"))?;
+        match event {
+            Event::StreamEnd => return Ok(()),
+            Event::Scalar(_, _, anchor, _) => {
+                total += 1;
+                if anchor > 0 {
+                    sizes.insert(anchor, 1);
+                }
+            }
+            Event::Alias(anchor) => total += sizes.get(&anchor).copied().unwrap_or(1),
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if open.len() >= MAX_DEPTH {
+                    return Err(format!("lists and maps nested more than {MAX_DEPTH} deep"));
+                }
+                total += 1;
+                open.push((anchor, total));
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some((anchor, began)) = open.pop()
+                    && anchor > 0
+                {
+                    sizes.insert(anchor, total - began + 1);
+                }
+            }
+            _ => {}
+        }
+        if total > MAX_NODES {
+            return Err(format!(
+                "its aliases expand it past {MAX_NODES} values; a compose file of one service needs far fewer"
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod bounds {
+    use super::*;
+
+    #[test]
+    fn aliases_that_expand_without_bound_are_refused_before_loading() {
+        // Nine levels of ten aliases each: 10^9 values from 600 bytes.
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let refused = read(&text).unwrap_err();
+        assert!(refused.contains("aliases expand it past"), "{refused}");
+        // A few aliases are read as they are.
+        let small = "services:\n  panteras:\n    image: x\n    environment: &e {A: \"1\"}\n    labels: *e\n";
+        assert!(read(small).is_ok());
+        let deep = format!("{}x{}", "[".repeat(100), "]".repeat(100));
+        assert!(read(&deep).unwrap_err().contains("nested more than"));
     }
 }

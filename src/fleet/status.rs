@@ -59,8 +59,12 @@ pub struct Report {
 }
 
 impl Report {
-    /// One line per finding.
+    /// One line per finding, without control characters.
     pub fn lines(&self) -> Vec<String> {
+        self.raw_lines().iter().map(|l| printable(l)).collect()
+    }
+
+    fn raw_lines(&self) -> Vec<String> {
         let who = match &self.container {
             Some(name) => format!(
                 "{} (project {})",
@@ -143,7 +147,29 @@ pub fn status(dir: &Path, project: Option<&str>) -> Result<Report> {
         .enable_all()
         .build()
         .context("cannot start the Docker client")?;
-    runtime.block_on(ask(service, project, env_file))
+    // The whole conversation within a limit: a body that trickles in
+    // must not hold the command (the client's own limit covers headers).
+    runtime
+        .block_on(async {
+            tokio::time::timeout(TOTAL, ask(service, project, env_file)).await
+        })
+        .unwrap_or_else(|_| {
+            Err(anyhow!(
+                "the Docker Engine did not answer within {} s in all; nothing is known of the container",
+                TOTAL.as_secs()
+            ))
+        })
+}
+
+/// How long `panteras status` may talk to the engine in all.
+const TOTAL: Duration = Duration::from_secs(30);
+
+/// `text` without control characters (a terminal would act on them), each
+/// shown as `?`.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 /// `restricted/env` as Compose reads an env_file: `KEY=VALUE` lines,
@@ -227,7 +253,10 @@ async fn ask(
             state.exit_code.unwrap_or(0)
         )),
         Some(other) => Some(format!("{other}")),
-        None => Some("in no state the engine names".into()),
+        None => Some(format!(
+            "in no state the engine names (running: {:?})",
+            state.running
+        )),
     };
     if let Some(how) = how {
         report.state = State::NotRunning(how);
@@ -331,6 +360,20 @@ mod tests {
         assert_eq!(read["B"], "two words");
         assert_eq!(read["C"], "x");
         assert_eq!(read.len(), 3);
+    }
+
+    #[test]
+    fn docker_strings_are_printed_without_control_characters() {
+        let report = Report {
+            project: "p".into(),
+            service: "panteras".into(),
+            container: Some("/x\u{1b}]0;owned\u{7}y".into()),
+            state: State::NotRunning("exited\r\nfake line".into()),
+        };
+        let lines = report.lines();
+        assert_eq!(lines.len(), 1);
+        assert!(!lines[0].chars().any(char::is_control), "{lines:?}");
+        assert!(lines[0].contains("x?]0;owned?y"), "{lines:?}");
     }
 
     #[test]
