@@ -17,9 +17,16 @@ struct Ansible {
     bin: PathBuf,
 }
 
+/// The ansible-core versions the playbook is run with (.ci/run installs
+/// each in target/tools/ansible-VERSION): 2.15, the last that manages hosts
+/// with Python 2.7 or 3.5, and 2.19, the newest whose controller runs on
+/// Debian 12's Python 3.11.
+const ANSIBLE: [&str; 2] = ["2.15.13", "2.19.14"];
+
 impl Ansible {
-    fn find(test: &str) -> Option<Ansible> {
-        let playbook = tools::built_tool("ansible/bin/ansible-playbook", test)?;
+    /// ansible-core `version` of .ci/run.
+    fn find(test: &str, version: &str) -> Option<Ansible> {
+        let playbook = tools::built_tool(&format!("ansible-{version}/bin/ansible-playbook"), test)?;
         Some(Ansible {
             bin: playbook.parent().unwrap().to_path_buf(),
         })
@@ -97,9 +104,14 @@ fn text(out: &Output) -> String {
 
 #[test]
 fn the_playbook_of_each_example_inventory_passes_ansibles_own_checks() {
-    let Some(ansible) = Ansible::find("the_playbook_of_each_example_inventory") else {
-        return;
-    };
+    for version in ANSIBLE {
+        if let Some(ansible) = Ansible::find("the_playbook_of_each_example_inventory", version) {
+            ansibles_own_checks(&ansible);
+        }
+    }
+}
+
+fn ansibles_own_checks(ansible: &Ansible) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for example in [
         "examples/cluster/cluster.yaml",
@@ -156,12 +168,46 @@ fn the_playbook_of_each_example_inventory_passes_ansibles_own_checks() {
     }
 }
 
+/// ansible-lint's production profile passes on what `cluster --ansible`
+/// writes.
+#[test]
+fn ansible_lint_production_profile_passes_on_the_playbook() {
+    let test = "ansible_lint_production_profile";
+    let Some(lint) = tools::built_tool("ansible-lint/bin/ansible-lint", test) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(
+        root.join("examples/cluster/cluster.yaml"),
+        dir.path().join("cluster.yaml"),
+    )
+    .unwrap();
+    cluster(dir.path());
+    let mut cmd = Command::new(&lint);
+    cmd.current_dir(dir.path().join("hosts"))
+        .env(
+            "PATH",
+            format!("{}:/usr/bin:/bin", lint.parent().unwrap().display()),
+        )
+        .env("HOME", dir.path())
+        .env("NO_COLOR", "1")
+        .args(["--offline", "--profile", "production", "site.yml"]);
+    let out = common::run_with_deadline(cmd, 300);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("Profile 'production' was required, and it passed"),
+        "{}",
+        text(&out)
+    );
+}
+
 /// Host names that YAML would read as no string (`no`, `on`, `1`, `0x10`)
 /// are listed by ansible-inventory as the names they are; the masters that
 /// run a Mesos agent are in `agents` with the slaves.
 #[test]
 fn ansible_lists_every_host_by_its_name_and_the_agents_group() {
-    let Some(ansible) = Ansible::find("ansible_lists_every_host_by_its_name") else {
+    let Some(ansible) = Ansible::find("ansible_lists_every_host_by_its_name", ANSIBLE[0]) else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -200,10 +246,22 @@ fn ansible_lists_every_host_by_its_name_and_the_agents_group() {
 }
 
 #[test]
-fn the_rollout_puts_each_hosts_files_in_place_and_check_diff_shows_what_would_change() {
-    let Some(ansible) = Ansible::find("the_rollout_puts_each_hosts_files_in_place") else {
-        return;
-    };
+fn with_ansible_2_15_the_rollout_puts_each_hosts_files_in_place_and_check_diff_shows_what_would_change()
+ {
+    if let Some(ansible) = Ansible::find("with_ansible_2_15_the_rollout_puts", ANSIBLE[0]) {
+        files_in_place(&ansible);
+    }
+}
+
+#[test]
+fn with_ansible_2_19_the_rollout_puts_each_hosts_files_in_place_and_check_diff_shows_what_would_change()
+ {
+    if let Some(ansible) = Ansible::find("with_ansible_2_19_the_rollout_puts", ANSIBLE[1]) {
+        files_in_place(&ansible);
+    }
+}
+
+fn files_in_place(ansible: &Ansible) {
     let dir = tempfile::tempdir().unwrap();
     let on_hosts = dir.path().join("on-hosts");
     let inventory = |slave_maxconn: u32| {
@@ -237,6 +295,20 @@ slaves:
         {"name": "s2", "address": null, "ip": "10.9.1.2", "master": false, "agent": true},
     ]));
     let compose = double.ansible_vars().to_string();
+
+    // Hosts never deployed: --check --diff says what would be created,
+    // touches nothing, shows no secret even with -v.
+    let out = ansible.playbook(dir.path(), &["-e", &compose, "--check", "--diff", "-v"]);
+    let shown = text(&out);
+    assert!(out.status.success(), "{shown}");
+    assert!(
+        shown.contains("m1: docker compose up -d: no compose file yet"),
+        "{shown}"
+    );
+    assert!(shown.contains("+++ after: "), "{shown}");
+    assert!(!shown.contains("s3cret"), "{shown}");
+    assert!(!on_hosts.exists(), "--check wrote on the hosts");
+    assert!(double.ups().is_empty());
 
     let out = ansible.playbook(dir.path(), &["-e", &compose]);
     assert!(out.status.success(), "{}", text(&out));
@@ -378,7 +450,6 @@ const ROLL: &[(&str, &str)] = &[
 fn compose_down(compose_v2: &Path, dir: &Path, timeout: &str) -> std::io::Result<Output> {
     Command::new(compose_v2)
         .current_dir(dir)
-        .args(["-f", "docker-compose.yml", "-f", "twin.override.yml"])
         .args(["down", "--timeout", timeout])
         .output()
 }
@@ -411,7 +482,7 @@ fn status(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
 #[test]
 fn ansible_rolls_twins_of_the_image_out_keeping_the_quorum_and_status_tells_what_runs() {
     let test = "ansible_rolls_twins_of_the_image_out";
-    let Some(ansible) = Ansible::find(test) else {
+    let Some(ansible) = Ansible::find(test, ANSIBLE[1]) else {
         return;
     };
     let Some(tag) = common::twin::twin(test) else {
@@ -425,7 +496,7 @@ fn ansible_rolls_twins_of_the_image_out_keeping_the_quorum_and_status_tells_what
     for (name, _) in ROLL {
         std::fs::create_dir_all(on_hosts.join(name)).unwrap();
         std::fs::write(
-            on_hosts.join(name).join("twin.override.yml"),
+            on_hosts.join(name).join("docker-compose.override.yml"),
             common::twin::OVERRIDE,
         )
         .unwrap();
@@ -463,7 +534,7 @@ fn ansible_rolls_twins_of_the_image_out_keeping_the_quorum_and_status_tells_what
     // the other gates).
     let vars = |bootstrap: bool| {
         serde_json::json!({
-            "panteras_compose": format!("{} -f docker-compose.yml -f twin.override.yml", compose_v2.display()),
+            "panteras_compose": compose_v2.display().to_string(),
             "panteras_bootstrap": bootstrap,
             "panteras_gate_delay": 1,
         })

@@ -18,20 +18,30 @@ use std::process::{Command, Output};
 use common::double::Double;
 use common::tools;
 
-const MASTERS: &[(&str, &str)] = &[
-    ("m1", "127.0.0.41"),
-    ("m2", "127.0.0.42"),
-    ("m3", "127.0.0.43"),
-];
-const SLAVES: &[(&str, &str)] = &[("s1", "127.0.0.44"), ("s2", "127.0.0.45")];
+/// The ansible-core versions the playbook is run with (.ci/run installs
+/// each in target/tools/ansible-VERSION): 2.15, the last that manages hosts
+/// with Python 2.7 or 3.5, and 2.19, the newest whose controller runs on
+/// Debian 12's Python 3.11.
+pub const ANSIBLE: [&str; 2] = ["2.15.13", "2.19.14"];
 
 struct Cluster {
     dir: tempfile::TempDir,
     ansible: PathBuf,
     double: Double,
+    masters: Vec<(String, String)>,
+    slaves: Vec<(String, String)>,
 }
 
 impl Cluster {
+    /// A master's loopback address.
+    fn ip(&self, host: &str) -> &str {
+        let all = self.masters.iter().chain(&self.slaves);
+        all.clone()
+            .find(|(h, _)| h == host)
+            .map(|(_, ip)| ip.as_str())
+            .unwrap()
+    }
+
     fn on_hosts(&self) -> PathBuf {
         self.dir.path().join("on-hosts")
     }
@@ -42,8 +52,8 @@ impl Cluster {
             "settings: {{SUPERVISOR_USER: ops, SUPERVISOR_PASSWORD: s3cret{settings}}}\n\
              rollout: {{gate_timeout: 30}}\nmasters:\n"
         );
-        for (i, (name, ip)) in MASTERS.iter().chain(SLAVES).enumerate() {
-            if i == MASTERS.len() {
+        for (i, (name, ip)) in self.masters.iter().chain(&self.slaves).enumerate() {
+            if i == self.masters.len() {
                 text.push_str("slaves:\n");
             }
             text.push_str(&format!(
@@ -132,32 +142,56 @@ fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
-fn setup(test: &str) -> Option<Cluster> {
-    let ansible = tools::built_tool("ansible/bin/ansible-playbook", test)?;
+/// The cluster of the double, its hosts on 127.0.0.`net`1 to `net`5, and
+/// ansible-core `version`.
+fn setup(test: &str, version: &str, net: u8) -> Option<Cluster> {
+    let ansible = tools::built_tool(&format!("ansible-{version}/bin/ansible-playbook"), test)?;
     if !common::have("python3", test) {
         return None;
     }
     let dir = tempfile::tempdir().unwrap();
+    let host = |name: &str, i: u8| (name.to_string(), format!("127.0.0.{}", net * 10 + i));
+    let masters = vec![host("m1", 1), host("m2", 2), host("m3", 3)];
+    let slaves = vec![host("s1", 4), host("s2", 5)];
     let mut hosts = Vec::new();
-    for (name, ip) in MASTERS {
-        hosts.push(serde_json::json!({"name": name, "address": ip, "ip": ip, "master": true, "agent": false}));
-    }
-    for (name, ip) in SLAVES {
-        hosts.push(serde_json::json!({"name": name, "address": ip, "ip": ip, "master": false, "agent": true}));
+    for (list, master) in [(&masters, true), (&slaves, false)] {
+        for (name, ip) in list {
+            hosts.push(serde_json::json!({"name": name, "address": ip, "ip": ip, "master": master, "agent": !master}));
+        }
     }
     let double = Double::start(serde_json::Value::Array(hosts));
     Some(Cluster {
         dir,
         ansible,
         double,
+        masters,
+        slaves,
     })
 }
 
 #[test]
-fn a_rollout_keeps_the_quorum_waits_for_readiness_and_converges() {
-    let Some(c) = setup("a_rollout_keeps_the_quorum") else {
-        return;
-    };
+fn with_ansible_2_15_a_rollout_keeps_the_quorum_waits_for_readiness_and_converges() {
+    if let Some(c) = setup(
+        "with_ansible_2_15_a_rollout_keeps_the_quorum",
+        ANSIBLE[0],
+        4,
+    ) {
+        rollout(&c);
+    }
+}
+
+#[test]
+fn with_ansible_2_19_a_rollout_keeps_the_quorum_waits_for_readiness_and_converges() {
+    if let Some(c) = setup(
+        "with_ansible_2_19_a_rollout_keeps_the_quorum",
+        ANSIBLE[1],
+        5,
+    ) {
+        rollout(&c);
+    }
+}
+
+fn rollout(c: &Cluster) {
     let fast_fail = serde_json::json!({"panteras_gate_timeout": 3});
 
     // A cluster that is down starts only when asked to.
@@ -225,7 +259,7 @@ fn a_rollout_keeps_the_quorum_waits_for_readiness_and_converges() {
         );
     }
     assert_eq!(events.len(), 5, "{state}");
-    for (host, _) in MASTERS.iter().chain(SLAVES) {
+    for (host, _) in c.masters.iter().chain(&c.slaves) {
         let on = c.on_hosts().join(host);
         assert!(c.file(host, "docker-compose.yml").contains("GOMAXPROCS"));
         assert_eq!(mode(&on.join("docker-compose.yml")), 0o644);
@@ -243,7 +277,8 @@ fn a_rollout_keeps_the_quorum_waits_for_readiness_and_converges() {
     c.double.on("/stop", "m2");
     c.double.mark();
     let said = c.roll_fails(fast_fail.clone());
-    assert!(said.contains("m2: ZooKeeper at 127.0.0.42:2181"), "{said}");
+    let expected = format!("m2: ZooKeeper at {}:2181", c.ip("m2"));
+    assert!(said.contains(&expected), "{said}");
     assert!(said.contains("-e panteras_repair=m2"), "{said}");
     assert!(c.double.ups().is_empty(), "{said}");
     assert!(
@@ -263,19 +298,19 @@ fn a_rollout_keeps_the_quorum_waits_for_readiness_and_converges() {
     c.double.cut("m3", true);
     c.double.mark();
     let said = c.roll_fails(fast_fail.clone());
-    assert!(
-        said.contains("m3: ZooKeeper at 127.0.0.43:2181 does not serve"),
-        "{said}"
-    );
+    let expected = format!("m3: ZooKeeper at {}:2181 does not serve", c.ip("m3"));
+    assert!(said.contains(&expected), "{said}");
     assert!(c.double.ups().is_empty(), "{said}");
     c.double.cut("m3", false);
 
     // An up that fails once stops the run at that host; the next run
     // redoes it, though no file changes any more.
-    let first = MASTERS
+    let leader = c.double.state()["leaders"]["zookeeper"].clone();
+    let first = c
+        .masters
         .iter()
-        .map(|(m, _)| *m)
-        .find(|m| *m != c.double.state()["leaders"]["zookeeper"])
+        .map(|(m, _)| m.as_str())
+        .find(|m| *m != leader)
         .unwrap();
     c.double.on("/fail-up", first);
     let said = c.roll_fails(serde_json::json!({}));
@@ -283,6 +318,20 @@ fn a_rollout_keeps_the_quorum_waits_for_readiness_and_converges() {
     let hash = c.double.container(first)["hash"].clone();
     let said = c.roll_ok(serde_json::json!({}));
     assert_ne!(c.double.container(first)["hash"], hash, "{said}");
+
+    // A cluster-wide setting of a master's daemon restarts the masters
+    // alone; one of a slave's daemon, the slaves alone.
+    c.double.mark();
+    c.render(", GOMAXPROCS: 4, MARATHON_JAVA_OPTS: -Xmx600m");
+    c.roll_ok(serde_json::json!({}));
+    let hosts: Vec<String> = c.double.ups().into_iter().map(|(h, _)| h).collect();
+    assert_eq!(hosts.len(), 3, "{hosts:?}");
+    assert!(hosts.iter().all(|h| h.starts_with('m')), "{hosts:?}");
+    c.double.mark();
+    c.render(", GOMAXPROCS: 4, MARATHON_JAVA_OPTS: -Xmx600m, HAPROXY_MAXCONN: 2000");
+    c.roll_ok(serde_json::json!({}));
+    let hosts: Vec<String> = c.double.ups().into_iter().map(|(h, _)| h).collect();
+    assert_eq!(hosts, ["s1", "s2"]);
 
     // A stopped slave with unchanged files is started again.
     c.double.on("/stop", "s1");

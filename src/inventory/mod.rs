@@ -263,7 +263,14 @@ impl Inventory {
                     *slot = ("FQDN".into(), fqdn.clone(), source.origin(*line));
                 }
             }
-            vars.extend(assignments.iter().cloned());
+            // A cluster-wide value of a master's (or a slave's) daemon goes
+            // to the hosts that run it only: changing it restarts no other.
+            vars.extend(
+                assignments
+                    .iter()
+                    .filter(|(name, ..)| concerns(name, entry.master, slave))
+                    .cloned(),
+            );
             vars.extend(entry.settings.iter().cloned());
             let (host_file, origins) = host_file(&entry.host, &vars);
             hosts.push(Host {
@@ -287,6 +294,22 @@ impl Inventory {
     /// How the cluster is rolled out (`rollout:`, or the defaults).
     pub fn rollout(&self) -> &Rollout {
         &self.rollout
+    }
+}
+
+/// Whether a cluster-wide value of `name` concerns a host with these roles:
+/// the variables of the master daemons' command lines and options concern
+/// masters, the slave daemons' slaves. Whether a daemon starts, and the
+/// container's volumes, concern every host.
+fn concerns(name: &str, master: bool, slave: bool) -> bool {
+    const EVERY_HOST: [&str; 3] = ["SHARED", "HOST_DOCKER", "VOLUME_DOCKER"];
+    if name.starts_with("START_") || EVERY_HOST.contains(&name) {
+        return true;
+    }
+    match crate::vars::find(name).map(|v| v.roles) {
+        Some(crate::vars::Roles::Master) => master,
+        Some(crate::vars::Roles::Slave) => slave,
+        _ => true,
     }
 }
 
@@ -464,7 +487,7 @@ mod tests {
             assert!(refused.contains(expected), "{expected}\n{refused}");
         }
         let refused = error("masters: [{host: a, ip: 10.0.0.1, panteras_dir: /srv/../etc}]\n");
-        assert!(refused.contains("without .."), "{refused}");
+        assert!(refused.contains("without `..`"), "{refused}");
     }
 
     fn error(text: &str) -> String {
@@ -526,7 +549,7 @@ mod tests {
     fn scalars_keep_their_source_text() {
         let text = "settings:\n  PANTERAS_IMAGE_TAG: 1.10\n  CONSUL_DC: 0x1A\n  \
                     MARATHON_JAVA_OPTS: 1e3\n  HAPROXY_SSL: True\n  START_NETDATA: ~\n\
-                    masters: [{host: solo, ip: 10.0.0.1}]\n";
+                    masters: [{host: solo, ip: 10.0.0.1, slave: true}]\n";
         let inventory = Inventory::parse("cluster.yaml", text).unwrap();
         let host_file = &inventory.hosts()[0].host_file;
         for line in [

@@ -21,12 +21,12 @@
 
     cluster_double.py docker CONTROL inspect --type container --format F ID
     cluster_double.py compose CONTROL ps --all --quiet panteras
-    cluster_double.py compose CONTROL config --hash panteras
-    cluster_double.py compose CONTROL up -d
-        The stand-in for the docker and docker compose commands the
-        playbook runs on a host (the folder's name is the host's); the
-        configuration hash is the digest of the compose file and
-        restricted/env.
+    cluster_double.py compose CONTROL version --short | config | up -d
+    cluster_double.py compose CONTROL -f - --project-directory . config --hash panteras
+        The stand-in for the docker and docker compose (v2) commands the
+        playbook runs on a host (the folder's name is the host's): the
+        resolved configuration is the compose file and restricted/env, and
+        its hash, the container's label, their digest.
 
 Control API (JSON): GET /state, POST /stop {host}, POST /cut {host, cut},
 POST /fail-up {host}, POST /mark (clears the watch), GET /watch.
@@ -395,20 +395,29 @@ def compose(control_at, args):
         if found["id"]:
             print(found["id"])
         return 0
-    digest = hashlib.sha256()
+    if args[:2] == ["version", "--short"]:
+        print("2.40.3")
+        return 0
+    if args[:6] == ["-f", "-", "--project-directory", ".", "config", "--hash"]:
+        # The hash of a resolved configuration, as Compose v2 labels with.
+        print("panteras %s" % hashlib.sha256(sys.stdin.buffer.read()).hexdigest())
+        return 0
+    # The configuration resolved: here, the compose file and restricted/env.
+    resolved = b""
     for name in ("docker-compose.yml", "restricted/env"):
         try:
             with open(name, "rb") as f:
-                digest.update(f.read())
+                resolved += f.read()
         except FileNotFoundError:
             if name == "docker-compose.yml":
                 print("no configuration file provided: not found", file=sys.stderr)
                 return 1
-    if args[:2] == ["config", "--hash"]:
-        print("panteras %s" % digest.hexdigest())
+    if args == ["config"]:
+        sys.stdout.buffer.write(resolved)
         return 0
     if args[:2] == ["up", "-d"]:
-        _, result = ask(control_at, "POST", "/up", {"host": host, "hash": digest.hexdigest()})
+        wanted = hashlib.sha256(resolved).hexdigest()
+        _, result = ask(control_at, "POST", "/up", {"host": host, "hash": wanted})
         sys.stderr.write(result["said"])
         return result["code"]
     raise SystemExit("compose stand-in: not %r" % args)

@@ -317,6 +317,8 @@ def until(spec, what, looks):
     deadline = time.monotonic() + spec.timeout
     in_row = 0
     while True:
+        # No request outlives the deadline by more than half a second.
+        spec.probe = max(0.5, min(5.0, deadline - time.monotonic()))
         look, short = looks()
         in_row = 0 if short else in_row + 1
         if in_row >= spec.passes:
