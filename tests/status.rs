@@ -2,6 +2,8 @@
 //! its headers and then trickles a body forever is given up within the
 //! command's total limit, with a message and exit code 1.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixListener;
 use std::process::Command;
@@ -77,4 +79,223 @@ fn an_engine_that_trickles_its_answer_is_given_up_within_the_limit() {
     assert_eq!(out.status.code(), Some(1), "{said}");
     assert!(said.contains("did not answer within 30 s in all"), "{said}");
     assert!(took < Duration::from_secs(60), "{took:?}");
+}
+
+/// With DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, as the docker CLI reads
+/// them, `status` speaks TLS with the client certificate of that folder and
+/// verifies the engine's against its CA; without them it does not.
+#[test]
+fn docker_tls_verify_makes_status_speak_tls_with_the_cert_path() {
+    let test = "docker_tls_verify_makes_status_speak_tls";
+    if !(common::have("openssl", test) && common::have("python3", test)) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    std::fs::create_dir(&certs).unwrap();
+    let openssl = |args: &[&str]| {
+        common::ok(Command::new("openssl").current_dir(&certs).args(args));
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-keyout",
+        "ca-key.pem",
+        "-out",
+        "ca.pem",
+        "-subj",
+        "/CN=test CA",
+    ]);
+    for (name, usage) in [
+        (
+            "server",
+            "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+        ),
+        ("cert", "extendedKeyUsage=clientAuth\n"),
+    ] {
+        let key = if name == "cert" {
+            "key.pem".to_string()
+        } else {
+            format!("{name}-key.pem")
+        };
+        openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            &key,
+            "-out",
+            &format!("{name}.csr"),
+            "-subj",
+            &format!("/CN={name}"),
+        ]);
+        std::fs::write(certs.join(format!("{name}.ext")), usage).unwrap();
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &format!("{name}.csr"),
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca-key.pem",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-out",
+            &format!("{name}.pem"),
+            "-extfile",
+            &format!("{name}.ext"),
+        ]);
+    }
+    let server = r#"
+import http.server, ssl, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def do_GET(self):
+        body = b"OK" if self.path.startswith("/_ping") or "/_ping" in self.path else b"[]"
+        self.send_response(200)
+        self.send_header("Api-Version", "1.41")
+        self.send_header("Content-Type", "text/plain" if body == b"OK" else "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    do_HEAD = do_GET
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain("server.pem", "server-key.pem")
+ctx.load_verify_locations("ca.pem")
+ctx.verify_mode = ssl.CERT_REQUIRED
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+s.socket = ctx.wrap_socket(s.socket, server_side=True)
+print("listening on 127.0.0.1:%d" % s.server_address[1], flush=True)
+s.timeout = 60
+import threading, time
+threading.Thread(target=s.serve_forever, daemon=True).start()
+time.sleep(120)
+"#;
+    let (mut child, line) = common::spawn_and_read_line(
+        Command::new("python3")
+            .current_dir(&certs)
+            .args(["-c", server]),
+    );
+    let address = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string();
+    let folder = dir.path().join("host");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(
+        folder.join("docker-compose.yml"),
+        "services:\n  panteras:\n    image: panteras/paas-in-a-box:0.3.9\n",
+    )
+    .unwrap();
+    let status = |tls: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_panteras"));
+        cmd.args(["status", "--dir"])
+            .arg(&folder)
+            .env_remove("DOCKER_TLS_VERIFY")
+            .env("DOCKER_HOST", format!("tcp://{address}"))
+            .env("DOCKER_CERT_PATH", &certs);
+        if tls {
+            cmd.env("DOCKER_TLS_VERIFY", "1");
+        }
+        let out = cmd.output().unwrap();
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), said)
+    };
+    let (code, said) = status(true);
+    let (plain_code, plain_said) = status(false);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(code, Some(5), "{said}");
+    assert!(said.contains("no container of service panteras"), "{said}");
+    assert_eq!(plain_code, Some(1), "{plain_said}");
+    assert!(plain_said.contains("cannot be reached"), "{plain_said}");
+}
+
+/// An engine that names a container state panteras does not know is said to
+/// answer what cannot be read, not to be unreachable; a long error body is
+/// cut, and control characters are not printed.
+#[test]
+fn an_unknown_state_and_a_long_error_are_said_as_the_engine_answered_them() {
+    let test = "an_unknown_state_and_a_long_error";
+    if !common::have("python3", test) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("docker.sock");
+    let engine = r#"
+import http.server, json, socketserver, sys, threading, time
+mode = sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def address_string(self): return "local"
+    def send(self, status, body, kind="application/json"):
+        self.send_response(status)
+        self.send_header("Api-Version", "1.41")
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def do_GET(self):
+        if "/_ping" in self.path:
+            return self.send(200, b"OK", "text/plain")
+        if "/containers/json" in self.path:
+            return self.send(200, json.dumps([{"Id": "abc", "Names": ["/x"]}]).encode())
+        if mode == "error":
+            message = "no\x1b[31m " + "x" * 5_000_000
+            return self.send(500, json.dumps({"message": message}).encode())
+        return self.send(200, json.dumps({"Id": "abc", "Name": "/x", "Image": "sha256:1",
+            "State": {"Status": "hibernating", "Running": False}, "Config": {}}).encode())
+class S(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+s = S(sys.argv[1], H)
+threading.Thread(target=s.serve_forever, daemon=True).start()
+print("listening", flush=True)
+time.sleep(60)
+"#;
+    let folder = dir.path().join("host");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(
+        folder.join("docker-compose.yml"),
+        "services:\n  panteras:\n    image: panteras/paas-in-a-box:0.3.9\n",
+    )
+    .unwrap();
+    for (mode, expected) in [
+        ("state", "answered what panteras cannot read"),
+        ("error", "answered 500: no?[31m xxx"),
+    ] {
+        let _ = std::fs::remove_file(&socket);
+        let (mut child, _) = common::spawn_and_read_line(
+            Command::new("python3")
+                .args(["-c", engine])
+                .arg(&socket)
+                .arg(mode),
+        );
+        let out = Command::new(env!("CARGO_BIN_EXE_panteras"))
+            .args(["status", "--dir"])
+            .arg(&folder)
+            .env("DOCKER_HOST", format!("unix://{}", socket.display()))
+            .output()
+            .unwrap();
+        let _ = child.kill();
+        let _ = child.wait();
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{mode}: {said}");
+        assert!(said.contains(expected), "{mode}: {said}");
+        assert!(!said.contains("cannot be reached"), "{mode}: {said}");
+        assert!(said.len() < 2_000, "{mode}: {} bytes said", said.len());
+        assert!(!said.contains('\u{1b}'), "{mode}: {said}");
+    }
 }

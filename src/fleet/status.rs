@@ -196,11 +196,37 @@ fn read_env_file(path: &Path) -> BTreeMap<String, String> {
 }
 
 fn engine_error(e: bollard::errors::Error) -> anyhow::Error {
+    use bollard::errors::Error as E;
     let host =
         std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into());
-    anyhow!(
-        "the Docker Engine at {host} cannot be reached: {e}\n  fix: start dockerd, or set DOCKER_HOST to where it listens"
-    )
+    let host = brief(&host);
+    match e {
+        E::JsonDataError { .. } | E::JsonSerdeError { .. } => anyhow!(
+            "the Docker Engine at {host} answered what panteras cannot read (a state or field it \
+             does not know): {}",
+            brief(&e.to_string())
+        ),
+        E::DockerResponseServerError {
+            status_code,
+            message,
+        } => anyhow!(
+            "the Docker Engine at {host} answered {status_code}: {}",
+            brief(&message)
+        ),
+        other => anyhow!(
+            "the Docker Engine at {host} cannot be reached: {}\n  fix: start dockerd, or set DOCKER_HOST to where it listens",
+            brief(&other.to_string())
+        ),
+    }
+}
+
+/// An engine's words as one printable line of at most 300 characters.
+fn brief(text: &str) -> String {
+    let line = printable(text);
+    match line.char_indices().nth(300) {
+        Some((cut, _)) => format!("{}... ({} bytes in all)", &line[..cut], text.len()),
+        None => line,
+    }
 }
 
 async fn ask(
