@@ -247,6 +247,22 @@ fn a_leader_election_while_waiting_is_waited_out() {
     assert!(stderr.contains("deployed in"), "{stderr}");
 }
 
+/// A 200 that is not the app (an HTML page of a proxy in front of a
+/// Marathon that is gone) is not taken for a deployed app.
+#[test]
+fn an_answer_that_is_not_marathons_is_never_taken_for_deployed() {
+    let marathon = Double::start(&[]);
+    let dir = plans(&[("web.yml", &plan("web-proxy"))]);
+    let out = deploy(dir.path(), &["web.yml", "--marathon", &marathon.url()], &[]);
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("is not this app as Marathon describes it"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("deployed in"), "{stderr}");
+}
+
 #[test]
 fn tasks_that_never_get_healthy_time_out_too() {
     let marathon = Double::start(&[]);

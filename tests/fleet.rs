@@ -353,12 +353,24 @@ slaves:
     );
     assert_eq!(mode & 0o777, 0o600);
 
-    // Nothing changed: nothing changes, no container is started again.
+    // Nothing changed: nothing changes, no container is started again, and
+    // a folder the operator gave another mode keeps it.
+    let generated = on_hosts.join("m1/generated");
+    std::fs::set_permissions(
+        &generated,
+        std::os::unix::fs::PermissionsExt::from_mode(0o750),
+    )
+    .unwrap();
     double.mark();
     let out = ansible.playbook(dir.path(), &["-e", &compose]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(changed(&out).values().all(|c| *c == 0), "{}", text(&out));
     assert!(double.ups().is_empty());
+    let kept = std::fs::metadata(&generated).unwrap().permissions();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&kept) & 0o777,
+        0o750
+    );
 
     // One slave's setting: --check --diff shows it on that host alone and
     // touches nothing; the rollout then starts that host alone again.
@@ -641,8 +653,9 @@ fn ansible_rolls_twins_of_the_image_out_keeping_the_quorum_and_status_tells_what
     assert_eq!(code, 0, "{said}");
     assert!(said.contains("up to date"), "{said}");
 
-    // A master whose gate never passes (its ZooKeeper's JVM refuses an
-    // option and exits) stops the rollout before the next master; the
+    // A master whose gate never passes (its ZooKeeper is given a
+    // configuration file that does not exist, and exits) stops the rollout
+    // before the next master; the
     // masters go in the order the ZooKeeper leader last.
     let leader = ROLL[..3]
         .iter()
@@ -651,7 +664,7 @@ fn ansible_rolls_twins_of_the_image_out_keeping_the_quorum_and_status_tells_what
     let order: Vec<usize> = (0..3).filter(|i| *i != leader).chain([leader]).collect();
     inventory(
         ", GOMAXPROCS: 1",
-        ", ZOOKEEPER_JAVA_OPTS: -XX:+NoSuchOptionOfTheJvm",
+        ", ZOOKEEPER_PARAMS: no-such-zoo.cfg",
         &format!("{slave_only}, GOMAXPROCS: 3"),
         20,
     );

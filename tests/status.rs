@@ -9,16 +9,32 @@ use std::os::unix::net::UnixListener;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-#[test]
-fn an_engine_that_trickles_its_answer_is_given_up_within_the_limit() {
-    let dir = tempfile::tempdir().unwrap();
-    let folder = dir.path().join("host");
+/// A host's folder below `dir` with a compose file of one service.
+fn host_folder(dir: &std::path::Path) -> std::path::PathBuf {
+    let folder = dir.join("host");
     std::fs::create_dir(&folder).unwrap();
     std::fs::write(
         folder.join("docker-compose.yml"),
         "services:\n  panteras:\n    image: panteras/paas-in-a-box:0.3.9\n",
     )
     .unwrap();
+    folder
+}
+
+/// `panteras status --dir FOLDER` with the engine at the Unix `socket`.
+fn status_over(folder: &std::path::Path, socket: &std::path::Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_panteras"))
+        .args(["status", "--dir"])
+        .arg(folder)
+        .env("DOCKER_HOST", format!("unix://{}", socket.display()))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn an_engine_that_trickles_its_answer_is_given_up_within_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = host_folder(dir.path());
     let socket = dir.path().join("docker.sock");
     let listener = UnixListener::bind(&socket).unwrap();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -66,12 +82,7 @@ fn an_engine_that_trickles_its_answer_is_given_up_within_the_limit() {
         })
     };
     let started = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_panteras"))
-        .args(["status", "--dir"])
-        .arg(&folder)
-        .env("DOCKER_HOST", format!("unix://{}", socket.display()))
-        .output()
-        .unwrap();
+    let out = status_over(&folder, &socket);
     let took = started.elapsed();
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     serving.join().unwrap();
@@ -189,13 +200,7 @@ time.sleep(120)
         .strip_prefix("listening on ")
         .unwrap()
         .to_string();
-    let folder = dir.path().join("host");
-    std::fs::create_dir(&folder).unwrap();
-    std::fs::write(
-        folder.join("docker-compose.yml"),
-        "services:\n  panteras:\n    image: panteras/paas-in-a-box:0.3.9\n",
-    )
-    .unwrap();
+    let folder = host_folder(dir.path());
     let status = |tls: bool| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_panteras"));
         cmd.args(["status", "--dir"])
@@ -265,13 +270,7 @@ threading.Thread(target=s.serve_forever, daemon=True).start()
 print("listening", flush=True)
 time.sleep(60)
 "#;
-    let folder = dir.path().join("host");
-    std::fs::create_dir(&folder).unwrap();
-    std::fs::write(
-        folder.join("docker-compose.yml"),
-        "services:\n  panteras:\n    image: panteras/paas-in-a-box:0.3.9\n",
-    )
-    .unwrap();
+    let folder = host_folder(dir.path());
     for (mode, expected) in [
         ("state", "answered what panteras cannot read"),
         ("error", "answered 500: no?[31m xxx"),
@@ -283,12 +282,7 @@ time.sleep(60)
                 .arg(&socket)
                 .arg(mode),
         );
-        let out = Command::new(env!("CARGO_BIN_EXE_panteras"))
-            .args(["status", "--dir"])
-            .arg(&folder)
-            .env("DOCKER_HOST", format!("unix://{}", socket.display()))
-            .output()
-            .unwrap();
+        let out = status_over(&folder, &socket);
         let _ = child.kill();
         let _ = child.wait();
         let said = String::from_utf8_lossy(&out.stderr);

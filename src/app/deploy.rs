@@ -144,6 +144,11 @@ impl Deployment<'_> {
             let path = put_path(self.plan, self.force);
             let reply = self.marathon.request("PUT", &path, Some(&self.plan.app))?;
             match reply.status {
+                200 | 201 if !reply.body.is_object() => bail!(
+                    "PUT {path}: the answer (HTTP {}) is not Marathon's (not a JSON object); \
+                     is --marathon Marathon itself? Nothing is known of the deployment",
+                    reply.status
+                ),
                 200 | 201 => {
                     return Ok(reply
                         .body
@@ -270,6 +275,14 @@ impl Deployment<'_> {
                     "GET {}: Marathon answered {}",
                     app_path(self.plan),
                     reply.message()
+                );
+            }
+            if !is_the_app(&app, self.plan) {
+                bail!(
+                    "GET {}: the answer (HTTP 200) is not this app as Marathon describes it \
+                     (a JSON object with its id and instances); is --marathon Marathon itself? \
+                     Nothing is known of the deployment",
+                    app_path(self.plan)
                 );
             }
             let tasks = Tasks::of(&app);
@@ -606,6 +619,18 @@ fn pretty(value: &Value) -> String {
     let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// Whether `app`, from GET /v2/apps/{id}, is the plan's app as Marathon
+/// describes one: its id (with or without the leading `/`) and a number of
+/// instances.
+fn is_the_app(app: &Value, plan: &Plan) -> bool {
+    let id = |v: &Value| {
+        v.get("id")
+            .and_then(Value::as_str)
+            .map(|i| i.trim_start_matches('/').to_string())
+    };
+    id(app).is_some() && id(app) == id(&plan.app) && app.get("instances").is_some_and(Value::is_u64)
 }
 
 #[cfg(test)]

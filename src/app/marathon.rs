@@ -178,6 +178,12 @@ fn endpoint(url: &str, user: Option<&str>, password: Option<&str>) -> Result<End
         return refuse("only http and https are spoken");
     }
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    if path.contains('@') {
+        return refuse(
+            "an `@` after a `/`: a `/` in the user name or password must be written %2F, \
+             else the request would go to what follows it",
+        );
+    }
     if path.contains(['?', '#']) || authority.contains(['?', '#']) {
         return refuse("a query or fragment has no place in Marathon's base URL");
     }
@@ -202,15 +208,14 @@ fn endpoint(url: &str, user: Option<&str>, password: Option<&str>) -> Result<End
 }
 
 /// `url` with any `user:password@` left out, for messages.
+/// Whatever stands before the last `@` is taken for credentials, also
+/// where a `/` in a password ends the host part early.
 pub fn without_credentials(url: &str) -> String {
     match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let end = rest.find('/').unwrap_or(rest.len());
-            match rest[..end].rsplit_once('@') {
-                Some((_, host)) => format!("{scheme}://{host}{}", &rest[end..]),
-                None => url.to_string(),
-            }
-        }
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((_, after)) => format!("{scheme}://{after}"),
+            None => url.to_string(),
+        },
         None => url.split('@').next_back().unwrap_or("").to_string(),
     }
 }
@@ -291,5 +296,18 @@ mod tests {
         assert!(!refused.contains("hunter2"), "{refused}");
         assert!(endpoint("http://m1:8080/?x=1", None, None).is_err());
         assert_eq!(without_credentials("http://a:b@h:1/p"), "http://h:1/p");
+        // A `/` in the password: nothing of it is shown, and it is refused.
+        assert_eq!(
+            without_credentials("http://ops:pa/ss@h:8080/"),
+            "http://h:8080/"
+        );
+        let refused = endpoint("http://ops:pa/ss@h:8080", None, None)
+            .err()
+            .unwrap();
+        assert!(refused.contains("%2F"), "{refused}");
+        assert!(
+            !refused.contains("pa/ss") && !refused.contains("ops"),
+            "{refused}"
+        );
     }
 }

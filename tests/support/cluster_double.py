@@ -155,6 +155,21 @@ class Cluster:
 CLUSTER = None
 
 
+class JsonHandler(BaseHTTPRequestHandler):
+    """Answers in JSON, quietly."""
+
+    def log_message(self, *args):
+        pass
+
+    def send(self, status, value):
+        data = json.dumps(value).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
 def zookeeper(name):
     class Handler(socketserver.BaseRequestHandler):
         def handle(self):
@@ -186,17 +201,7 @@ def zookeeper(name):
 
 
 def http_daemon(name, port):
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def send(self, status, value):
-            data = json.dumps(value).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    class Handler(JsonHandler):
 
         def do_GET(self):
             path = self.path.split("?")[0]
@@ -267,17 +272,7 @@ def http_daemon(name, port):
 
 
 def control():
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def send(self, status, value):
-            data = json.dumps(value).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    class Handler(JsonHandler):
 
         def do_GET(self):
             path, _, query = self.path.partition("?")

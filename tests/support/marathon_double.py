@@ -27,7 +27,9 @@ three steps, `stuck` never ends and runs no task, `sick` runs its tasks
 but never has them healthy (so never ends), `locked` finds another
 deployment of the app running when it is first sent (it ends after two
 steps), `election` makes the next two GETs of /v2/deployments answer 503
-(no leader, as during an election); any other takes one step.
+(no leader, as during an election), `proxy` makes GET of the app answer
+200 with an HTML page (as a proxy in front of a Marathon that is gone
+does); any other takes one step.
 """
 
 import argparse
@@ -259,6 +261,13 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = do_PUT = do_DELETE = do_POST = handle_any
 
     def get_app(self, app_id):
+        if "proxy" in app_id:
+            page = b"<html><body>Welcome</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            return self.wfile.write(page)
         app = APPS.get(app_id)
         if app is None:
             return self.reply(404, {"message": "no app %s" % app_id})

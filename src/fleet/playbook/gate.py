@@ -205,15 +205,7 @@ class Look:
 
         # Consul: one leader all servers agree on; every master a healthy voter.
         consul = [m for m in masters if spec.gated(m, "consul")]
-        named = set()
-        for m in consul:
-            leader, why = self.get(m, "consul")
-            if leader:
-                named.add(leader)
-            elif m in counted:
-                short.append("%s: Consul at %s:%d %s" % (m, spec.where(m), CONSUL, why))
-        if consul and len(named) > 1:
-            short.append("Consul: the masters name different leaders (%s)" % ", ".join(sorted(named)))
+        short += self.one_leader("consul", "Consul", CONSUL, counted)
         if consul:
             raft, why = self.get(None, "raft")
             if raft is None:
@@ -259,16 +251,22 @@ class Look:
                 else "%s each say they are elected" % ", ".join(elected)))
 
         # Marathon: every master's names one leader.
-        marathon = [m for m in masters if spec.gated(m, "marathon")]
-        named = set()
-        for m in marathon:
-            leader, why = self.get(m, "marathon")
+        short += self.one_leader("marathon", "Marathon", MARATHON, counted)
+        return short
+
+    def one_leader(self, daemon, shown, port, counted):
+        """Why the masters that run `daemon` do not all name one leader."""
+        short, named = [], set()
+        for m in self.spec.masters:
+            if not self.spec.gated(m, daemon):
+                continue
+            leader, why = self.get(m, daemon)
             if leader:
                 named.add(leader)
             elif m in counted:
-                short.append("%s: Marathon at %s:%d %s" % (m, spec.where(m), MARATHON, why))
+                short.append("%s: %s at %s:%d %s" % (m, shown, self.spec.where(m), port, why))
         if len(named) > 1:
-            short.append("Marathon: the masters name different leaders (%s)" % ", ".join(sorted(named)))
+            short.append("%s: the masters name different leaders (%s)" % (shown, ", ".join(sorted(named))))
         return short
 
     def serves_anywhere(self):
