@@ -35,6 +35,21 @@ pub fn warning_label(colour: bool) -> &'static str {
     }
 }
 
+/// Another program's words as one line a terminal shows as they are:
+/// control characters (escapes, carriage returns, newlines) become `?`,
+/// and more than `most` characters are cut with `...`.
+pub fn printable(text: &str, most: usize) -> String {
+    let mut out: String = text
+        .chars()
+        .take(most)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    if text.chars().nth(most).is_some() {
+        out.push_str("...");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

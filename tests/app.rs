@@ -546,3 +546,104 @@ fn the_worked_example_of_the_readme_checks_clean_and_merges_its_overlay() {
         "haproxy,haproxy_weight=9,haproxy_httpchk=GET /health,haproxy_route=/shop"
     );
 }
+
+/// A reader that stops reading (`| head -c 10`) ends `render` and
+/// `deploy --dry-run` as SIGPIPE would: status 141, nothing said.
+#[test]
+fn a_reader_that_stops_reading_ends_render_and_dry_run_with_141() {
+    use std::io::Read;
+    let mut plan = String::from("id: /big\ncmd: sleep 1\ncpus: 0.1\nmem: 32\ninstances: 1\nenv:\n");
+    for i in 0..5000 {
+        plan.push_str(&format!("  V{i}: \"value {i}\"\n"));
+    }
+    let dir = plans(&[("big.yml", &plan)]);
+    for args in [
+        &["render", "big.yml"][..],
+        &[
+            "deploy",
+            "--dry-run",
+            "--marathon",
+            "http://127.0.0.1:9",
+            "big.yml",
+        ],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_panteras"))
+            .env_clear()
+            .current_dir(dir.path())
+            .arg("app")
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 10];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        // The pipe's reading end is closed when `stdout` is dropped above.
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(141), "{args:?}: {}", stderr(&out));
+        assert_eq!(stderr(&out), "", "{args:?}");
+    }
+}
+
+/// Ids with `.`, `..` or empty segments are refused: Marathon resolves them,
+/// so `/shop/../web` and `/web` would name one app past the duplicate check.
+#[test]
+fn ids_with_dot_segments_are_refused_at_their_line() {
+    let dir = plans(&[
+        ("a.yml", "id: /web\ncmd: sleep 1\n"),
+        ("b.yml", "id: /shop/../web\ncmd: sleep 1\n"),
+        ("c.yml", "id: shop//web\ncmd: sleep 1\n"),
+    ]);
+    let out = app(dir.path(), &["check", "a.yml", "b.yml", "c.yml"], &[]);
+    let said = stderr(&out);
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains("b.yml:1: id: \"/shop/../web\" holds an empty, `.` or `..` segment"),
+        "{said}"
+    );
+    assert!(said.contains("c.yml:1: id: \"shop//web\" holds"), "{said}");
+    assert!(said.contains("2 errors above"), "{said}");
+}
+
+/// The environment's credentials for Marathon never fill a macro: a plan
+/// that names them is refused before anything is printed or sent.
+#[test]
+fn marathons_credentials_in_the_environment_never_fill_a_macro() {
+    let dir = plans(&[(
+        "web.yml",
+        "id: /web\ncmd: sleep 1\nenv:\n  PW: \"%%MARATHON_PASSWORD%%\"\n  AT: \"%%MARATHON_URL%%\"\n",
+    )]);
+    let env = [
+        ("MARATHON_PASSWORD", "hunter2-secret"),
+        ("MARATHON_URL", "http://ops:pw-in-url@m:8080"),
+    ];
+    let out = app(dir.path(), &["render", "web.yml"], &env);
+    let (said, printed) = (stderr(&out), stdout(&out));
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains("the macro %%MARATHON_PASSWORD%% names the environment's credentials"),
+        "{said}"
+    );
+    assert!(said.contains("%%MARATHON_URL%%"), "{said}");
+    for secret in ["hunter2", "pw-in-url"] {
+        assert!(
+            !said.contains(secret) && !printed.contains(secret),
+            "{said}{printed}"
+        );
+    }
+    // Given on the command line, the app's own value is taken.
+    let out = app(
+        dir.path(),
+        &[
+            "render",
+            "web.yml",
+            "--set",
+            "MARATHON_PASSWORD=app-value",
+            "--set",
+            "MARATHON_URL=x",
+        ],
+        &env,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("app-value"));
+}

@@ -263,6 +263,22 @@ fn an_answer_that_is_not_marathons_is_never_taken_for_deployed() {
     assert!(!stderr.contains("deployed in"), "{stderr}");
 }
 
+/// Marathon's words reach the terminal without its control characters.
+#[test]
+fn marathons_words_are_printed_without_control_characters() {
+    let marathon = Double::start(&[]);
+    let dir = plans(&[("web.yml", &plan("web-escape"))]);
+    let out = deploy(dir.path(), &["web.yml", "--marathon", &marathon.url()], &[]);
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("refused?[2J?]0;title? here"), "{stderr}");
+    assert!(stderr.contains("bad??fake: line"), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}') && !stderr.contains('\r'),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn tasks_that_never_get_healthy_time_out_too() {
     let marathon = Double::start(&[]);

@@ -28,8 +28,9 @@ pub fn run(plans: &[Plan], args: &DeployArgs, ui: Ui) -> Result<ExitCode> {
     if args.dry_run {
         for plan in plans {
             writeln!(out, "PUT {}{}", marathon.url(), put_path(plan, args.force))?;
-            serde_json::to_writer_pretty(&mut out, &plan.app)?;
-            writeln!(out)?;
+            // Text first: a reader that stops reading is an io::Error,
+            // which ends the run as SIGPIPE would.
+            writeln!(out, "{}", serde_json::to_string_pretty(&plan.app)?)?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -162,7 +163,8 @@ impl Deployment<'_> {
                                 .pointer("/deployments/0/id")
                                 .and_then(Value::as_str)
                                 .map(str::to_string)
-                        }));
+                        })
+                        .map(|id| crate::term::printable(&id, 100)));
                 }
                 409 => {
                     let locks: Vec<String> = reply
@@ -171,7 +173,8 @@ impl Deployment<'_> {
                         .and_then(Value::as_array)
                         .into_iter()
                         .flatten()
-                        .filter_map(|d| d.get("id").and_then(Value::as_str).map(str::to_string))
+                        .filter_map(|d| d.get("id").and_then(Value::as_str))
+                        .map(|id| crate::term::printable(id, 100))
                         .collect();
                     self.wait_for_locks(&locks)?;
                 }
@@ -256,7 +259,8 @@ impl Deployment<'_> {
             .as_array()
             .into_iter()
             .flatten()
-            .filter_map(|d| d.get("id").and_then(Value::as_str).map(str::to_string))
+            .filter_map(|d| d.get("id").and_then(Value::as_str))
+            .map(|id| crate::term::printable(id, 100))
             .collect())
     }
 
@@ -316,11 +320,14 @@ impl Deployment<'_> {
             .request("DELETE", &format!("/v2/deployments/{id}"), None)
         {
             Ok(reply) if reply.status == 200 => {
-                let rollback = reply
-                    .body
-                    .get("deploymentId")
-                    .and_then(Value::as_str)
-                    .unwrap_or("?");
+                let rollback = crate::term::printable(
+                    reply
+                        .body
+                        .get("deploymentId")
+                        .and_then(Value::as_str)
+                        .unwrap_or("?"),
+                    100,
+                );
                 anyhow::anyhow!(
                     "timed out after {secs} s ({}): deployment {id} was cancelled and Marathon rolls the app back (deployment {rollback})",
                     tasks.shown()
@@ -357,12 +364,13 @@ fn refused(plan: &Plan, reply: &Reply) -> String {
     {
         let path = detail.get("path").and_then(Value::as_str).unwrap_or("");
         let pointer = marathon_path(path);
-        let errors: Vec<&str> = detail
+        let errors: Vec<String> = detail
             .get("errors")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
             .filter_map(Value::as_str)
+            .map(|e| crate::term::printable(e, 300))
             .collect();
         let shown = field(&pointer);
         text.push_str(&format!(

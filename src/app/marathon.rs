@@ -41,10 +41,10 @@ pub struct Reply {
 }
 
 impl Reply {
-    /// Marathon's `message`, or the status alone.
+    /// Marathon's `message`, or the status alone, as a printable line.
     pub fn message(&self) -> String {
         match self.body.get("message").and_then(Value::as_str) {
-            Some(message) => format!("{} ({message})", self.status),
+            Some(message) => format!("{} ({})", self.status, crate::term::printable(message, 500)),
             None => self.status.to_string(),
         }
     }

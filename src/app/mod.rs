@@ -104,8 +104,9 @@ pub fn run(command: &AppCommand, ui: Ui) -> Result<ExitCode> {
             let plans = load(args, ui)?;
             let mut out = std::io::stdout().lock();
             for plan in &plans {
-                serde_json::to_writer_pretty(&mut out, &plan.app)?;
-                writeln!(out)?;
+                // Text first: a reader that stops reading is an io::Error,
+                // which ends the run as SIGPIPE would.
+                writeln!(out, "{}", serde_json::to_string_pretty(&plan.app)?)?;
             }
             out.flush()?;
             Ok(ExitCode::SUCCESS)

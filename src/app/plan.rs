@@ -81,13 +81,30 @@ impl Plan {
 }
 
 /// The values macros take: the environment's, then `--set`'s over them.
-pub struct Macros(HashMap<String, String>);
+/// The variables panteras reads Marathon's URL and credentials from are
+/// never taken from the environment: a plan that names them would send
+/// them to Marathon and print them with `render`.
+pub struct Macros(HashMap<String, String>, Vec<String>);
+
+/// The environment's variables that hold panteras' own credentials.
+pub const CREDENTIALS: [&str; 3] = ["MARATHON_URL", "MARATHON_USER", "MARATHON_PASSWORD"];
 
 impl Macros {
     pub fn new(env: impl IntoIterator<Item = (String, String)>, set: &[(String, String)]) -> Self {
-        let mut values: HashMap<String, String> = env.into_iter().collect();
+        let mut withheld = Vec::new();
+        let mut values: HashMap<String, String> = env
+            .into_iter()
+            .filter(|(k, _)| {
+                let credential = CREDENTIALS.contains(&k.as_str());
+                if credential {
+                    withheld.push(k.clone());
+                }
+                !credential
+            })
+            .collect();
         values.extend(set.iter().cloned());
-        Macros(values)
+        withheld.retain(|k| !values.contains_key(k));
+        Macros(values, withheld)
     }
 }
 
@@ -336,12 +353,24 @@ fn document(
     let mut missing = false;
     for index in used {
         let u = &uses[index];
+        let withheld = macros.1.contains(&u.name);
         let problem = match macros.0.get(&u.name) {
+            None if withheld => {
+                "names the environment's credentials for Marathon, which a plan never takes"
+            }
             None => "is not set",
             Some(value) if value.is_empty() => "is empty",
             Some(_) => continue,
         };
         missing = true;
+        let fix = if withheld {
+            format!(
+                "give the app its own value with --set {}=VALUE, or another macro",
+                u.name
+            )
+        } else {
+            format!("set it in the environment or with --set {}=VALUE", u.name)
+        };
         findings.error(
             Spot {
                 file: file.clone(),
@@ -349,7 +378,7 @@ fn document(
             },
             "",
             format!("column {}: the macro %%{}%% {problem}", u.col, u.name),
-            &format!("set it in the environment or with --set {}=VALUE", u.name),
+            &fix,
         );
     }
     (!missing && !broken).then_some((value, spots))

@@ -63,6 +63,21 @@ pub fn check(plans: &[Plan], schema: Option<&Schema>, findings: &mut Findings) {
             schema_rules(plan, schema, &mut reported, findings);
         }
         match plan.app.get("id") {
+            Some(Value::String(id))
+                if !id.trim_matches('/').is_empty()
+                    && id
+                        .trim_start_matches('/')
+                        .trim_end_matches('/')
+                        .split('/')
+                        .any(|part| matches!(part, "" | "." | "..")) =>
+            {
+                findings.error(
+                    plan.spot("/id"),
+                    "id",
+                    format!("{id:?} holds an empty, `.` or `..` segment: Marathon resolves them, so two ids could name one app"),
+                    "write the id as the absolute path it names, e.g. /shop/web",
+                );
+            }
             Some(Value::String(id)) => {
                 let key = format!("/{}", id.trim_start_matches('/'));
                 if let Some(first) = ids.get(&key) {

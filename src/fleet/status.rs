@@ -61,7 +61,10 @@ pub struct Report {
 impl Report {
     /// One line per finding, without control characters.
     pub fn lines(&self) -> Vec<String> {
-        self.raw_lines().iter().map(|l| printable(l)).collect()
+        self.raw_lines()
+            .iter()
+            .map(|l| crate::term::printable(l, 2000))
+            .collect()
     }
 
     fn raw_lines(&self) -> Vec<String> {
@@ -164,14 +167,6 @@ pub fn status(dir: &Path, project: Option<&str>) -> Result<Report> {
 /// How long `panteras status` may talk to the engine in all.
 const TOTAL: Duration = Duration::from_secs(30);
 
-/// `text` without control characters (a terminal would act on them), each
-/// shown as `?`.
-fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
-}
-
 /// `restricted/env` as Compose reads an env_file: `KEY=VALUE` lines,
 /// comments and blank lines left out, quotes around a value taken off.
 fn read_env_file(path: &Path) -> BTreeMap<String, String> {
@@ -222,10 +217,11 @@ fn engine_error(e: bollard::errors::Error) -> anyhow::Error {
 
 /// An engine's words as one printable line of at most 300 characters.
 fn brief(text: &str) -> String {
-    let line = printable(text);
-    match line.char_indices().nth(300) {
-        Some((cut, _)) => format!("{}... ({} bytes in all)", &line[..cut], text.len()),
-        None => line,
+    let line = crate::term::printable(text, 300);
+    if line.ends_with("...") && text.chars().count() > 300 {
+        format!("{line} ({} bytes in all)", text.len())
+    } else {
+        line
     }
 }
 

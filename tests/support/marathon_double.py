@@ -29,7 +29,8 @@ deployment of the app running when it is first sent (it ends after two
 steps), `election` makes the next two GETs of /v2/deployments answer 503
 (no leader, as during an election), `proxy` makes GET of the app answer
 200 with an HTML page (as a proxy in front of a Marathon that is gone
-does); any other takes one step.
+does), `escape` makes the PUT answer 422 with terminal control sequences
+in its words; any other takes one step.
 """
 
 import argparse
@@ -279,6 +280,10 @@ class Handler(BaseHTTPRequestHandler):
                                     "details": [{"path": "/", "errors": ["error.expected.jsobject"]}]})
         if query.get("partialUpdate") != ["false"]:
             return self.reply(400, {"message": "this double takes whole apps only (partialUpdate=false)"})
+        if "escape" in app_id:
+            # Words with a terminal's control sequences in them.
+            return self.reply(422, {"message": "refused\x1b[2J\x1b]0;title\x07 here",
+                                    "details": [{"path": "/cmd", "errors": ["bad\r\nfake: line"]}]})
         details = refused_ports(body)
         if details:
             return self.reply(422, {"message": "the app definition is refused", "details": details})
