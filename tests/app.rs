@@ -647,3 +647,20 @@ fn marathons_credentials_in_the_environment_never_fill_a_macro() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("app-value"));
 }
+
+/// Macros that would blow a plan up (a 10 KB value used 40,000 times:
+/// 400 MB) are refused at the line where the plan passes 16 MiB.
+#[test]
+fn macros_that_blow_a_plan_up_are_refused() {
+    let mut plan = String::from("id: /big\ncmd: sleep 1\nenv:\n");
+    for i in 0..20_000 {
+        plan.push_str(&format!("  V{i}: \"%%M%%-%%M%%\"\n"));
+    }
+    let dir = plans(&[("big.yml", &plan)]);
+    let value = "x".repeat(10_000);
+    let out = app(dir.path(), &["render", "big.yml"], &[("M", &value)]);
+    let said = stderr(&out);
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains("add more than 16 MiB to this plan"), "{said}");
+    assert!(stdout(&out).is_empty());
+}

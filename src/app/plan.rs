@@ -346,6 +346,7 @@ fn document(
         spots: Spots::new(),
         findings,
         broken: false,
+        filled: 0,
     };
     let value = reader.value(&root, &mut String::new());
     let used = std::mem::take(&mut reader.used);
@@ -423,7 +424,14 @@ struct Reader<'a> {
     spots: Spots,
     findings: &'a mut Findings,
     broken: bool,
+    /// Bytes the macros' values have added so far.
+    filled: usize,
 }
+
+/// The most bytes macros may add to one plan: far more than any app
+/// definition, far less than memory (Marathon stores each app in ZooKeeper,
+/// whose nodes hold 1 MB).
+const MOST_FILLED: usize = 16 * 1024 * 1024;
 
 impl Reader<'_> {
     fn value(&mut self, node: &Node, pointer: &mut String) -> Value {
@@ -516,6 +524,27 @@ impl Reader<'_> {
             {
                 self.used.insert(index);
                 if let Some(value) = self.macros.0.get(&self.uses[index].name) {
+                    self.filled += value.len();
+                    if self.filled > MOST_FILLED {
+                        if !self.broken {
+                            let u = &self.uses[index];
+                            self.findings.error(
+                                Spot {
+                                    file: self.file.clone(),
+                                    line: u.line,
+                                },
+                                "",
+                                format!(
+                                    "column {}: the macros' values add more than {} MiB to this plan",
+                                    u.col,
+                                    MOST_FILLED >> 20
+                                ),
+                                "give large values in a file the app fetches (uris), not in a macro",
+                            );
+                        }
+                        self.broken = true;
+                        return out;
+                    }
                     out.push_str(value);
                 }
             }
