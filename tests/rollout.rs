@@ -333,6 +333,38 @@ fn rollout(c: &Cluster) {
     let hosts: Vec<String> = c.double.ups().into_iter().map(|(h, _)| h).collect();
     assert_eq!(hosts, ["s1", "s2"]);
 
+    // A master whose new container never comes up stops the run at its
+    // own gate, before the next master; the next run stops before
+    // anything; once its files mend it, named with panteras_repair, it is
+    // started first.
+    c.double.call(
+        "POST",
+        "/sick",
+        serde_json::json!({"host": first, "sick": true}),
+    );
+    c.render(", GOMAXPROCS: 4, MARATHON_JAVA_OPTS: -Xmx700m, HAPROXY_MAXCONN: 2000");
+    c.double.mark();
+    let said = c.roll_fails(fast_fail.clone());
+    let expected = format!("{first} is not ready within 3 s: {first}: ZooKeeper");
+    assert!(said.contains(&expected), "{said}");
+    let hosts: Vec<String> = c.double.ups().into_iter().map(|(h, _)| h).collect();
+    assert_eq!(hosts, [first], "{said}");
+    c.double.call(
+        "POST",
+        "/sick",
+        serde_json::json!({"host": first, "sick": false}),
+    );
+    // Its cause mended in its files: a new container will come up.
+    c.render(", GOMAXPROCS: 4, MARATHON_JAVA_OPTS: -Xmx710m, HAPROXY_MAXCONN: 2000");
+    c.double.mark();
+    let said = c.roll_fails(fast_fail.clone());
+    assert!(said.contains("-e panteras_repair=HOST"), "{said}");
+    c.double.mark();
+    c.roll_ok(serde_json::json!({"panteras_repair": first}));
+    let hosts: Vec<String> = c.double.ups().into_iter().map(|(h, _)| h).collect();
+    assert_eq!(hosts.len(), 3, "{hosts:?}");
+    assert_eq!(hosts[0], first, "{hosts:?}");
+
     // A stopped slave with unchanged files is started again.
     c.double.on("/stop", "s1");
     c.double.mark();

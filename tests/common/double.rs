@@ -25,7 +25,7 @@ impl Double {
     /// listens), ip, master, agent}.
     pub fn start(hosts: serde_json::Value) -> Double {
         let config = serde_json::json!({
-            "hosts": hosts, "boot": 0.6, "recovery": 1.0, "register": 0.3, "stable": 0.3, "lifetime": 1200,
+            "hosts": hosts, "boot": 0.6, "recovery": 1.0, "register": 0.3, "stable": 0.3, "lifetime": 3600,
         });
         let (child, line) = super::spawn_and_read_line(
             Command::new("python3")

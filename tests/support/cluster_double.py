@@ -29,7 +29,9 @@
         its hash, the container's label, their digest.
 
 Control API (JSON): GET /state, POST /stop {host}, POST /cut {host, cut},
-POST /fail-up {host}, POST /mark (clears the watch), GET /watch.
+POST /fail-up {host} (its next up fails), POST /sick {host, sick} (the
+containers it creates from then on never boot), POST /mark (clears the
+watch and the events).
 """
 import hashlib
 import http.client
@@ -51,7 +53,8 @@ class Cluster:
         self.recovery = config.get("recovery", 1.0)
         self.register = config.get("register", 0.5)
         self.stable = config.get("stable", 0.5)
-        self.hosts = {h["name"]: dict(h, container=None, cut=False, fail_up=0) for h in config["hosts"]}
+        self.hosts = {h["name"]: dict(h, container=None, cut=False, fail_up=0, sick=False)
+                      for h in config["hosts"]}
         self.masters = [n for n, h in self.hosts.items() if h["master"]]
         self.leaders = {"zookeeper": None, "consul": None, "mesos": None, "marathon": None}
         self.serial = 0
@@ -61,7 +64,8 @@ class Cluster:
     # What a host's daemons are.
     def booted(self, name, now):
         c = self.hosts[name]["container"]
-        return c is not None and c["running"] and now >= c["started"] + self.boot
+        return (c is not None and c["running"] and now >= c["started"] + self.boot
+                and not c.get("sick"))
 
     def reachable(self, name, now):
         return self.booted(name, now) and not self.hosts[name]["cut"]
@@ -116,7 +120,8 @@ class Cluster:
         if c is None or c["hash"] != wanted:
             self.serial += 1
             h["container"] = {"id": "%064x" % (self.serial * 7919 + len(name)), "hash": wanted,
-                              "running": True, "started": now, "recovered_at": None}
+                              "running": True, "started": now, "recovered_at": None,
+                              "sick": h["sick"]}
             what = "created"
         elif not c["running"]:
             c.update(running=True, started=now, recovered_at=None)
@@ -306,6 +311,8 @@ def control():
                     host["cut"] = bool(body.get("cut", True))
                 elif self.path == "/fail-up":
                     host["fail_up"] += 1
+                elif self.path == "/sick":
+                    host["sick"] = bool(body.get("sick", True))
                 else:
                     return self.send(404, {})
             self.send(200, {})
