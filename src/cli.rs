@@ -332,6 +332,8 @@ const CLUSTER_HELP: &str = "Examples:
   panteras cluster --inventory cluster.yaml --out hosts --prune   # and remove old hosts' folders
   panteras cluster --inventory cluster.yaml --out hosts --ansible hosts
   ansible-playbook -i hosts/inventory.yml hosts/site.yml           # roll it out
+  ansible-playbook -i hosts/inventory.yml hosts/site.yml -e panteras_bootstrap=true
+                                   # a new or stopped cluster: all masters at once
 
 The inventory (YAML):
   name: prod                    # CLUSTER_NAME
@@ -342,8 +344,8 @@ The inventory (YAML):
     panteras_dir: /opt/panteras # where the files go on the hosts
     serial: 25%                 # slaves per batch: N or N%
     max_fail_percentage: 0      # slaves of a batch that may fail
-    gate_timeout: 300           # seconds each gate may take
-    gates: {zookeeper: true, consul: true, mesos: true}
+    gate_timeout: 300           # seconds each gate may take in all
+    gates: {zookeeper: true, consul: true, mesos: true, marathon: true}
   masters:
     - host: master-1            # required: the host's name
       ip: 10.0.0.1              # required: its IPv4 address
