@@ -121,3 +121,63 @@ pub fn fabio(s: &dyn Lookup) -> String {
 pub fn netdata(s: &dyn Lookup) -> String {
     build(NETDATA, "NETDATA", s)
 }
+
+/// Words of a flag's name that say its value is a secret.
+const SECRET_WORDS: [&str; 5] = ["encrypt", "credential", "password", "secret", "token"];
+
+/// The flags of `text` (a command line) whose value is a secret, and
+/// addresses with a password (`scheme://user:password@host`): each as it
+/// may be named, without its value.
+pub fn secret_flags(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let words: Vec<&str> = text.split_whitespace().collect();
+    for (i, word) in words.iter().enumerate() {
+        if word.starts_with('-') {
+            let (flag, inline) = match word.split_once('=') {
+                Some((flag, value)) => (flag, !value.is_empty()),
+                None => (*word, false),
+            };
+            let lower = flag.to_ascii_lowercase();
+            let given = inline || words.get(i + 1).is_some_and(|next| !next.starts_with('-'));
+            if given && SECRET_WORDS.iter().any(|w| lower.contains(w)) {
+                found.push(flag.to_string());
+            }
+        }
+        if let Some((_, rest)) = word.split_once("://") {
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+            if let Some((user, _)) = authority.rsplit_once('@')
+                && user.contains(':')
+            {
+                found.push("an address with a password (user:password@)".into());
+            }
+        }
+    }
+    found.dedup();
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_flags_are_named_without_their_values() {
+        assert_eq!(secret_flags("-encrypt=abc -bind=1.2.3.4"), ["-encrypt"]);
+        assert_eq!(secret_flags("-encrypt abc"), ["-encrypt"]);
+        assert_eq!(
+            secret_flags("--http_credentials=ops:pw --zk=zk://a:b@h:2181/m"),
+            [
+                "--http_credentials",
+                "an address with a password (user:password@)"
+            ]
+        );
+        assert_eq!(
+            secret_flags("-registry.consul.token=t"),
+            ["-registry.consul.token"]
+        );
+        // No value, or no secret.
+        assert!(secret_flags("-encrypt").is_empty());
+        assert!(secret_flags("--quiet --zk=zk://h:2181/m --work_dir=/x").is_empty());
+        assert!(secret_flags("--zk=zk://user@h:2181/m").is_empty());
+    }
+}

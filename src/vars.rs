@@ -310,6 +310,18 @@ pub fn markdown_table() -> String {
     out
 }
 
+/// The `*_PARAMS` variables the operator set whose value holds a secret.
+/// `text` gives a variable's value.
+pub fn params_with_secrets(text: impl Fn(&str) -> String) -> Vec<(&'static str, Vec<String>)> {
+    VARS.iter()
+        .filter(|v| v.name.ends_with("_PARAMS"))
+        .filter_map(|v| {
+            let flags = crate::params::secret_flags(&text(v.name));
+            (!flags.is_empty()).then_some((v.name, flags))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

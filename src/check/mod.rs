@@ -33,7 +33,6 @@ use names::{shadowed, unknown_names};
 use network::{addresses, another_host, keepalived_vip, listen_ip};
 pub use ports::ports;
 use secrets::params_secrets;
-pub use secrets::params_with_secrets;
 
 /// `NAME=value (source)`, the value masked when it is a secret.
 fn about(s: &Settings, name: &str) -> String {

@@ -217,7 +217,7 @@ impl Renderer {
         context.insert("mounted_digest", &mounted_digest(&files[1..]));
         files[0].content = self.render_one("docker-compose.yml", &context)?;
         // A secret given on a command line is in the compose environment.
-        files[0].secret = !crate::check::params_with_secrets(settings).is_empty();
+        files[0].secret = !crate::vars::params_with_secrets(|n| settings.text(n)).is_empty();
         Ok(files)
     }
 
