@@ -5,6 +5,7 @@ pub mod app;
 pub mod check;
 pub mod cli;
 pub mod container;
+pub mod engine;
 pub mod finding;
 pub mod fleet;
 pub mod haproxy16;

@@ -231,7 +231,8 @@ time.sleep(120)
 
 /// An engine that names a container state panteras does not know is said to
 /// answer what cannot be read, not to be unreachable; a long error body is
-/// cut, and control characters are not printed.
+/// cut, a long answer refused after 16 MiB of it, and control characters
+/// are not printed.
 #[test]
 fn an_unknown_state_and_a_long_error_are_said_as_the_engine_answered_them() {
     let test = "an_unknown_state_and_a_long_error";
@@ -258,9 +259,25 @@ class H(http.server.BaseHTTPRequestHandler):
             return self.send(200, b"OK", "text/plain")
         if "/containers/json" in self.path:
             return self.send(200, json.dumps([{"Id": "abc", "Names": ["/x"]}]).encode())
-        if mode == "error":
-            message = "no\x1b[31m " + "x" * 5_000_000
+        if mode.startswith("error"):
+            message = "no\x1b[31m " + "x" * (5_000_000 if mode == "error-long" else 3)
             return self.send(500, json.dumps({"message": message}).encode())
+        if mode == "huge":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            chunk = b" " * 65536
+            sent = 0
+            try:
+                self.wfile.write(b"{")
+                while sent < 1_500_000_000:
+                    self.wfile.write(chunk)
+                    sent += len(chunk)
+            except OSError:
+                pass
+            with open(sys.argv[1] + ".sent", "w") as f:
+                f.write(str(sent))
+            return
         return self.send(200, json.dumps({"Id": "abc", "Name": "/x", "Image": "sha256:1",
             "State": {"Status": "hibernating", "Running": False}, "Config": {}}).encode())
 class S(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
@@ -274,6 +291,11 @@ time.sleep(60)
     for (mode, expected) in [
         ("state", "answered what panteras cannot read"),
         ("error", "answered 500: no?[31m xxx"),
+        (
+            "error-long",
+            "answered 500: (the first 64 KiB of a longer answer) {\"message\": \"no",
+        ),
+        ("huge", "answered more than panteras reads (16 MiB)"),
     ] {
         let _ = std::fs::remove_file(&socket);
         let (mut child, _) = common::spawn_and_read_line(
@@ -283,10 +305,21 @@ time.sleep(60)
                 .arg(mode),
         );
         let out = status_over(&folder, &socket);
+        let sent = socket.with_extension("sock.sent");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while mode == "huge" && !sent.exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = child.kill();
         let _ = child.wait();
         let said = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{mode}: {said}");
+        if mode == "huge" {
+            // The engine could write no more than the limit and what the
+            // socket buffers hold before panteras hung up.
+            let sent: u64 = std::fs::read_to_string(&sent).unwrap().parse().unwrap();
+            assert!(sent < 64 * 1024 * 1024, "the engine sent {sent} bytes");
+        }
         assert!(said.contains(expected), "{mode}: {said}");
         assert!(!said.contains("cannot be reached"), "{mode}: {said}");
         assert!(said.len() < 2_000, "{mode}: {} bytes said", said.len());

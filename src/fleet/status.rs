@@ -8,11 +8,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
-use bollard::Docker;
-use bollard::models::ContainerStateStatusEnum;
-use bollard::query_parameters::ListContainersOptionsBuilder;
 
 use crate::container::compose;
+use crate::engine::{self, Engine};
 
 /// The label whose value changes with any mounted file.
 const DIGEST: &str = "panteras.generated-digest";
@@ -146,26 +144,17 @@ pub fn status(dir: &Path, project: Option<&str>) -> Result<Report> {
     let service = compose::read(&text).map_err(|why| anyhow!("{shown}: {why}"))?;
     let project = project_name(dir, project)?;
     let env_file = read_env_file(&dir.join("restricted/env"));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the Docker client")?;
-    // The whole conversation within a limit: a body that trickles in
-    // must not hold the command (the client's own limit covers headers).
-    runtime
-        .block_on(async {
-            tokio::time::timeout(TOTAL, ask(service, project, env_file)).await
-        })
-        .unwrap_or_else(|_| {
-            Err(anyhow!(
-                "the Docker Engine did not answer within {} s in all; nothing is known of the container",
-                TOTAL.as_secs()
-            ))
-        })
+    let engine = Engine::from_env(TOTAL, MOST_ANSWER).map_err(|e| engine_error(&e, None))?;
+    ask(&engine, service, project, env_file).map_err(|e| engine_error(&e, Some(&engine)))
 }
 
-/// How long `panteras status` may talk to the engine in all.
+/// How long `panteras status` may talk to the engine in all: a body that
+/// trickles in must not hold the command.
 const TOTAL: Duration = Duration::from_secs(30);
+
+/// The most one answer of the engine may take; a container's inspection
+/// is a few kilobytes.
+const MOST_ANSWER: usize = 16 * 1024 * 1024;
 
 /// `restricted/env` as Compose reads an env_file: `KEY=VALUE` lines,
 /// comments and blank lines left out, quotes around a value taken off.
@@ -190,27 +179,37 @@ fn read_env_file(path: &Path) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn engine_error(e: bollard::errors::Error) -> anyhow::Error {
-    use bollard::errors::Error as E;
-    let host =
-        std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into());
-    let host = brief(&host);
+fn engine_error(e: &engine::Error, engine: Option<&Engine>) -> anyhow::Error {
+    use engine::Error as E;
+    let host = match engine {
+        Some(engine) => brief(engine.address()),
+        None => brief(&std::env::var("DOCKER_HOST").unwrap_or_default()),
+    };
     match e {
-        E::JsonDataError { .. } | E::JsonSerdeError { .. } => anyhow!(
+        E::Setup(why) => anyhow!("{}", brief(why)),
+        E::Late(limit) => anyhow!(
+            "the Docker Engine at {host} did not answer within {} s in all; nothing is known of \
+             the container",
+            limit.as_secs()
+        ),
+        E::Unreadable(why) => anyhow!(
             "the Docker Engine at {host} answered what panteras cannot read (a state or field it \
              does not know): {}",
-            brief(&e.to_string())
+            brief(why)
         ),
-        E::DockerResponseServerError {
-            status_code,
-            message,
-        } => anyhow!(
-            "the Docker Engine at {host} answered {status_code}: {}",
-            brief(&message)
+        E::TooLarge(most) => anyhow!(
+            "the Docker Engine at {host} answered more than panteras reads ({} MiB); nothing is \
+             known of the container",
+            most / (1024 * 1024)
         ),
-        other => anyhow!(
-            "the Docker Engine at {host} cannot be reached: {}\n  fix: start dockerd, or set DOCKER_HOST to where it listens",
-            brief(&other.to_string())
+        E::Answered { status, message } => anyhow!(
+            "the Docker Engine at {host} answered {status}: {}",
+            brief(message)
+        ),
+        E::Unreachable(why) => anyhow!(
+            "the Docker Engine at {host} cannot be reached: {}\n  fix: start dockerd, or set \
+             DOCKER_HOST to where it listens",
+            brief(why)
         ),
     }
 }
@@ -225,62 +224,109 @@ fn brief(text: &str) -> String {
     }
 }
 
-async fn ask(
+/// What panteras reads of the engine's answers.
+mod answers {
+    use std::collections::BTreeMap;
+
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    pub struct Listed {
+        pub id: String,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    pub struct Container {
+        pub name: Option<String>,
+        pub image: Option<String>,
+        pub state: Option<State>,
+        pub config: Option<Config>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    pub struct State {
+        pub status: Option<String>,
+        pub running: Option<bool>,
+        pub exit_code: Option<i64>,
+    }
+
+    #[derive(Deserialize, Default)]
+    #[serde(rename_all = "PascalCase")]
+    pub struct Config {
+        pub image: Option<String>,
+        pub env: Option<Vec<String>>,
+        pub labels: Option<BTreeMap<String, String>>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    pub struct Image {
+        pub id: Option<String>,
+        pub config: Option<Config>,
+    }
+}
+
+/// How a container that does not run stands, or `None` when it runs.
+fn not_running(state: Option<answers::State>) -> Result<Option<String>, engine::Error> {
+    let Some(state) = state else {
+        return Err(engine::Error::Unreadable(
+            "a container without a state".to_string(),
+        ));
+    };
+    let code = state.exit_code.unwrap_or(0);
+    Ok(match state.status.as_deref() {
+        Some("running") if state.running != Some(false) => None,
+        None if state.running == Some(true) => None,
+        Some("exited") => Some(format!("exited with code {code}")),
+        Some("restarting") => Some(format!(
+            "restarting (last exit code {code}); see `docker compose logs`"
+        )),
+        Some(how @ ("created" | "paused" | "removing" | "dead")) => Some(how.to_string()),
+        Some(other) => {
+            return Err(engine::Error::Unreadable(format!(
+                "a container state named {other:?}"
+            )));
+        }
+        None => Some(format!(
+            "in no state the engine names (running: {:?})",
+            state.running
+        )),
+    })
+}
+
+fn ask(
+    engine: &Engine,
     service: compose::Service,
     project: String,
     env_file: BTreeMap<String, String>,
-) -> Result<Report> {
-    let docker = Docker::connect_with_defaults()
-        .map_err(engine_error)?
-        .with_timeout(Duration::from_secs(15));
-    docker.ping().await.map_err(engine_error)?;
-    let filters: std::collections::HashMap<String, Vec<String>> = [(
-        "label".to_string(),
-        vec![
+) -> Result<Report, engine::Error> {
+    engine.get_bytes("/_ping")?;
+    let filters = serde_json::json!({
+        "label": [
             format!("com.docker.compose.project={project}"),
             format!("com.docker.compose.service={}", service.name),
         ],
-    )]
-    .into();
-    let options = ListContainersOptionsBuilder::default()
-        .all(true)
-        .filters(&filters)
-        .build();
-    let found = docker
-        .list_containers(Some(options))
-        .await
-        .map_err(engine_error)?;
+    });
+    let found: Vec<answers::Listed> = engine.get(&format!(
+        "/containers/json?all=1&filters={}",
+        engine::escaped(&filters.to_string(), "")
+    ))?;
     let mut report = Report {
         project,
         service: service.name.clone(),
         container: None,
         state: State::NoContainer,
     };
-    let Some(id) = found.first().and_then(|c| c.id.clone()) else {
+    let Some(id) = found.first().map(|c| c.id.clone()) else {
         return Ok(report);
     };
-    let inspected = docker
-        .inspect_container(&id, None)
-        .await
-        .map_err(engine_error)?;
+    let inspected: answers::Container =
+        engine.get(&format!("/containers/{}/json", engine::escaped(&id, "")))?;
     report.container = inspected.name.clone();
-    let state = inspected.state.unwrap_or_default();
-    let how = match state.status {
-        Some(ContainerStateStatusEnum::RUNNING) | None if state.running == Some(true) => None,
-        Some(ContainerStateStatusEnum::EXITED) => {
-            Some(format!("exited with code {}", state.exit_code.unwrap_or(0)))
-        }
-        Some(ContainerStateStatusEnum::RESTARTING) => Some(format!(
-            "restarting (last exit code {}); see `docker compose logs`",
-            state.exit_code.unwrap_or(0)
-        )),
-        Some(other) => Some(format!("{other}")),
-        None => Some(format!(
-            "in no state the engine names (running: {:?})",
-            state.running
-        )),
-    };
-    if let Some(how) = how {
+    if let Some(how) = not_running(inspected.state)? {
         report.state = State::NotRunning(how);
         return Ok(report);
     }
@@ -288,15 +334,24 @@ async fn ask(
     let mut reasons = Vec::new();
     let wanted_image = service.settings.get("image").cloned().unwrap_or_default();
     let running_image = config.image.clone().unwrap_or_default();
-    let image_env = match docker.inspect_image(&wanted_image).await {
-        Ok(image) => {
-            if running_image == wanted_image && image.id.is_some() && image.id != inspected.image {
-                reasons.push(format!("the image: {wanted_image} now names another image than the one the container runs"));
-            }
-            image.config.and_then(|c| c.env).unwrap_or_default()
-        }
-        Err(_) => Vec::new(),
+    let image = match engine.get::<answers::Image>(&format!(
+        "/images/{}/json",
+        engine::escaped(&wanted_image, "/:@")
+    )) {
+        Ok(image) => Some(image),
+        // Not pulled here: nothing to compare its environment with.
+        Err(engine::Error::Answered { status: 404, .. }) => None,
+        Err(e) => return Err(e),
     };
+    let mut image_env = Vec::new();
+    if let Some(image) = image {
+        if running_image == wanted_image && image.id.is_some() && image.id != inspected.image {
+            reasons.push(format!(
+                "the image: {wanted_image} now names another image than the one the container runs"
+            ));
+        }
+        image_env = image.config.and_then(|c| c.env).unwrap_or_default();
+    }
     if running_image != wanted_image {
         reasons.push(format!(
             "the image: the file names {wanted_image}, the container runs {running_image}"
