@@ -62,13 +62,7 @@ impl Cluster {
             ));
         }
         std::fs::write(self.dir.path().join("cluster.yaml"), text).unwrap();
-        common::ok(
-            Command::new(env!("CARGO_BIN_EXE_panteras"))
-                .env_clear()
-                .current_dir(self.dir.path())
-                .args(["cluster", "--inventory", "cluster.yaml", "--out", "hosts"])
-                .args(["--ansible", "hosts"]),
-        );
+        common::ansible::write_hosts(self.dir.path());
     }
 
     /// `ansible-playbook` on this machine with the double's docker and
@@ -81,13 +75,8 @@ impl Cluster {
         for (k, v) in extra.as_object().unwrap() {
             vars[k.as_str()] = v.clone();
         }
-        let mut cmd = Command::new(bin.join("ansible-playbook"));
-        cmd.current_dir(self.dir.path())
-            .env("ANSIBLE_NOCOLOR", "1")
-            .env("ANSIBLE_PIPELINING", "1")
-            .env("ANSIBLE_HOME", self.dir.path().join(".ansible"))
-            .env("ANSIBLE_LOCAL_TEMP", self.dir.path().join(".ansible/tmp"))
-            .args(["-i", "hosts/inventory.yml", "hosts/site.yml", "-c", "local"])
+        let mut cmd = common::ansible::command(bin, "ansible-playbook", self.dir.path());
+        cmd.args(["-i", "hosts/inventory.yml", "hosts/site.yml", "-c", "local"])
             .args(["-e", &vars.to_string()])
             .args(args);
         let started = std::time::Instant::now();
@@ -218,10 +207,15 @@ fn rollout(c: &Cluster) {
     assert!(said.contains("only a cluster that is down"), "{said}");
     assert!(c.double.ups().is_empty());
 
-    // Nothing changed: nothing changes, nothing restarts.
+    // Nothing changed: nothing changes, nothing restarts; each host's
+    // Compose is asked its version once.
+    c.double.mark();
     let said = c.roll_ok(serde_json::json!({}));
     assert!(changed(&said).iter().all(|(_, n)| *n == 0), "{said}");
     assert!(c.double.ups().is_empty(), "{said}");
+    let versions = c.double.asked(&["version"]);
+    assert_eq!(versions.len(), 5, "{versions:?}");
+    assert!(versions.values().all(|n| *n == 1), "{versions:?}");
 
     // A change of every host, from copies a CI artifact left 0644: one
     // master at a time, the quorum kept, the leader last, each next master
@@ -337,11 +331,7 @@ fn rollout(c: &Cluster) {
     // own gate, before the next master; the next run stops before
     // anything; once its files mend it, named with panteras_repair, it is
     // started first.
-    c.double.call(
-        "POST",
-        "/sick",
-        serde_json::json!({"host": first, "sick": true}),
-    );
+    c.double.sick(first, true);
     c.render(", GOMAXPROCS: 4, MARATHON_JAVA_OPTS: -Xmx700m, HAPROXY_MAXCONN: 2000");
     c.double.mark();
     let said = c.roll_fails(fast_fail.clone());
@@ -349,11 +339,7 @@ fn rollout(c: &Cluster) {
     assert!(said.contains(&expected), "{said}");
     let hosts: Vec<String> = c.double.ups().into_iter().map(|(h, _)| h).collect();
     assert_eq!(hosts, [first], "{said}");
-    c.double.call(
-        "POST",
-        "/sick",
-        serde_json::json!({"host": first, "sick": false}),
-    );
+    c.double.sick(first, false);
     // Its cause mended in its files: a new container will come up.
     c.render(", GOMAXPROCS: 4, MARATHON_JAVA_OPTS: -Xmx710m, HAPROXY_MAXCONN: 2000");
     c.double.mark();

@@ -78,6 +78,16 @@ impl Double {
         self.call("POST", what, serde_json::json!({"host": host}));
     }
 
+    /// Makes the containers `host` creates from now on never come up (or,
+    /// with `false`, come up again).
+    pub fn sick(&self, host: &str, sick: bool) {
+        self.call(
+            "POST",
+            "/sick",
+            serde_json::json!({"host": host, "sick": sick}),
+        );
+    }
+
     pub fn cut(&self, host: &str, cut: bool) {
         self.call(
             "POST",
@@ -103,6 +113,26 @@ impl Double {
                 )
             })
             .collect()
+    }
+
+    /// How many times each host's compose stand-in was asked `what` (its
+    /// first arguments) since the last mark.
+    pub fn asked(&self, what: &[&str]) -> std::collections::BTreeMap<String, usize> {
+        let mut counts = std::collections::BTreeMap::new();
+        for call in self.state()["asked"].as_array().unwrap() {
+            let args: Vec<&str> = call["args"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|a| a.as_str())
+                .collect();
+            if args.starts_with(what) {
+                *counts
+                    .entry(call["host"].as_str().unwrap().to_string())
+                    .or_insert(0) += 1;
+            }
+        }
+        counts
     }
 
     pub fn container(&self, host: &str) -> serde_json::Value {

@@ -107,6 +107,7 @@ class Cluster:
         now = time.time()
         self.watch = {"least_serving": len(self.masters), "most_masters_down": 0, "since": now}
         self.events = []
+        self.asked = []
 
     # The containers.
     def up(self, name, wanted):
@@ -154,7 +155,7 @@ class Cluster:
             out[name] = {"container": c and {k: c[k] for k in ("id", "hash", "running", "started", "recovered_at")},
                          "cut": h["cut"], "booted": self.booted(name, now)}
         return {"hosts": out, "leaders": dict(self.leaders), "serving": self.serving(now),
-                "events": self.events, "watch": self.watch}
+                "events": self.events, "watch": self.watch, "asked": self.asked}
 
 
 CLUSTER = None
@@ -302,6 +303,8 @@ def control():
                     CLUSTER.mark()
                 elif host is None:
                     return self.send(404, {"error": "no such host"})
+                elif self.path == "/asked":
+                    CLUSTER.asked.append({"host": body["host"], "args": body["args"]})
                 elif self.path == "/up":
                     code, said = CLUSTER.up(body["host"], body["hash"])
                     return self.send(200, {"code": code, "said": said})
@@ -392,6 +395,7 @@ def docker(control_at, args):
 
 def compose(control_at, args):
     host = os.path.basename(os.getcwd())
+    ask(control_at, "POST", "/asked", {"host": host, "args": args})
     if args[:1] == ["ps"]:
         _, found = ask(control_at, "GET", "/container?host=" + host)
         if found["id"]:
