@@ -181,18 +181,21 @@ class Look:
     def shortfalls(self, spare=()):
         """Why the cluster cannot lose one master now, as lines naming the
         master and the daemon; the masters in `spare` may be short."""
-        spec, short = self.spec, []
-        masters = [m for m in spec.masters]
-        counted = [m for m in masters if m not in spare]
-        one = len(masters) == 1
+        counted = [m for m in self.spec.masters if m not in spare]
+        return (self.zookeeper_shortfalls(counted)
+                + self.consul_shortfalls(counted, spare)
+                + self.mesos_shortfalls(counted)
+                + self.one_leader("marathon", "Marathon", MARATHON, counted))
 
-        # ZooKeeper: every master serves; one leader.
-        zk = [m for m in masters if spec.gated(m, "zookeeper")]
+    def zookeeper_shortfalls(self, counted):
+        """Every counted master's ZooKeeper serves; one leads."""
+        spec, short = self.spec, []
+        one = len(spec.masters) == 1
+        zk = [m for m in spec.masters if spec.gated(m, "zookeeper")]
         modes = {}
         for m in zk:
             mode, why = self.get(m, "zookeeper")
-            serving = mode in ("leader", "follower") or (one and mode == "standalone")
-            if serving:
+            if mode in ("leader", "follower") or (one and mode == "standalone"):
                 modes[m] = mode
             elif m in counted:
                 short.append("%s: ZooKeeper at %s:%d %s" % (
@@ -202,37 +205,46 @@ class Look:
             short.append("ZooKeeper: %s" % (
                 "no master serves as leader" if not leaders
                 else "%s each say they lead" % ", ".join(leaders)))
+        return short
 
-        # Consul: one leader all servers agree on; every master a healthy voter.
-        consul = [m for m in masters if spec.gated(m, "consul")]
-        short += self.one_leader("consul", "Consul", CONSUL, counted)
-        if consul:
-            raft, why = self.get(None, "raft")
-            if raft is None:
-                short.append("Consul: the raft configuration cannot be read (%s)" % why)
-            else:
-                servers = raft.get("Servers") if isinstance(raft.get("Servers"), list) else []
-                voters = {str(s.get("Address", "")).rsplit(":", 1)[0]
-                          for s in servers if isinstance(s, dict) and s.get("Voter")}
-                for m in consul:
-                    if m in counted and spec.ip.get(m) not in voters:
-                        short.append("%s: Consul's raft configuration has no voter at %s" % (
-                            m, spec.ip.get(m)))
-            health, _ = self.get(None, "autopilot")
-            if isinstance(health, dict) and isinstance(health.get("Servers"), list):
-                by_address = {str(s.get("Address", "")).rsplit(":", 1)[0]: s
-                              for s in health["Servers"] if isinstance(s, dict)}
-                for m in consul:
-                    server = by_address.get(spec.ip.get(m))
-                    if m in counted and server is not None and not server.get("Healthy"):
-                        short.append("%s: Consul's autopilot does not call this server healthy" % m)
-                tolerance = health.get("FailureTolerance")
-                if not spare and not one and isinstance(tolerance, int) and tolerance < 1:
-                    short.append("Consul: autopilot's failure tolerance is %d" % tolerance)
+    def consul_shortfalls(self, counted, spare):
+        """One leader all servers agree on; every counted master a healthy
+        voter; with no master spared, a failure tolerance of one at least."""
+        spec = self.spec
+        short = self.one_leader("consul", "Consul", CONSUL, counted)
+        consul = [m for m in spec.masters if spec.gated(m, "consul")]
+        if not consul:
+            return short
+        raft, why = self.get(None, "raft")
+        if raft is None:
+            short.append("Consul: the raft configuration cannot be read (%s)" % why)
+        else:
+            servers = raft.get("Servers") if isinstance(raft.get("Servers"), list) else []
+            voters = {str(s.get("Address", "")).rsplit(":", 1)[0]
+                      for s in servers if isinstance(s, dict) and s.get("Voter")}
+            for m in consul:
+                if m in counted and spec.ip.get(m) not in voters:
+                    short.append("%s: Consul's raft configuration has no voter at %s" % (
+                        m, spec.ip.get(m)))
+        health, _ = self.get(None, "autopilot")
+        if isinstance(health, dict) and isinstance(health.get("Servers"), list):
+            by_address = {str(s.get("Address", "")).rsplit(":", 1)[0]: s
+                          for s in health["Servers"] if isinstance(s, dict)}
+            for m in consul:
+                server = by_address.get(spec.ip.get(m))
+                if m in counted and server is not None and not server.get("Healthy"):
+                    short.append("%s: Consul's autopilot does not call this server healthy" % m)
+            tolerance = health.get("FailureTolerance")
+            if (not spare and len(spec.masters) > 1 and isinstance(tolerance, int)
+                    and tolerance < 1):
+                short.append("Consul: autopilot's failure tolerance is %d" % tolerance)
+        return short
 
-        # Mesos: one elected master; every master's registry log recovered.
-        mesos = [m for m in masters if spec.gated(m, "mesos_master")]
-        elected = []
+    def mesos_shortfalls(self, counted):
+        """One elected master; every counted master's registry log
+        recovered."""
+        spec, short, elected = self.spec, [], []
+        mesos = [m for m in spec.masters if spec.gated(m, "mesos_master")]
         for m in mesos:
             metrics, why = self.get(m, "mesos_master")
             if metrics is None:
@@ -249,9 +261,6 @@ class Look:
             short.append("Mesos: %s" % (
                 "no master is elected" if not elected
                 else "%s each say they are elected" % ", ".join(elected)))
-
-        # Marathon: every master's names one leader.
-        short += self.one_leader("marathon", "Marathon", MARATHON, counted)
         return short
 
     def one_leader(self, daemon, shown, port, counted):
