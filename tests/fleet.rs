@@ -33,13 +33,7 @@ impl Ansible {
     }
 
     fn command(&self, program: &str, dir: &Path) -> Command {
-        let mut cmd = Command::new(self.bin.join(program));
-        cmd.current_dir(dir)
-            .env("ANSIBLE_NOCOLOR", "1")
-            .env("ANSIBLE_PIPELINING", "1")
-            .env("ANSIBLE_HOME", dir.join(".ansible"))
-            .env("ANSIBLE_LOCAL_TEMP", dir.join(".ansible/tmp"));
-        cmd
+        common::ansible::command(&self.bin, program, dir)
     }
 
     /// `ansible-playbook -i hosts/inventory.yml hosts/site.yml` on this
@@ -64,16 +58,6 @@ impl Ansible {
     }
 }
 
-/// `panteras cluster --inventory cluster.yaml --out hosts --ansible hosts` in `dir`.
-fn cluster(dir: &Path) {
-    common::ok(
-        Command::new(env!("CARGO_BIN_EXE_panteras"))
-            .env_clear()
-            .current_dir(dir)
-            .args(["cluster", "--inventory", "cluster.yaml", "--out", "hosts"])
-            .args(["--ansible", "hosts"]),
-    );
-}
 
 /// Each host's `changed=` of the PLAY RECAP.
 fn changed(out: &Output) -> BTreeMap<String, u32> {
@@ -119,7 +103,7 @@ fn ansibles_own_checks(ansible: &Ansible) {
     ] {
         let dir = tempfile::tempdir().unwrap();
         std::fs::copy(root.join(example), dir.path().join("cluster.yaml")).unwrap();
-        cluster(dir.path());
+        common::ansible::write_hosts(dir.path());
         let check = common::run_with_deadline(
             {
                 let mut cmd = ansible.command("ansible-playbook", dir.path());
@@ -183,7 +167,7 @@ fn ansible_lint_production_profile_passes_on_the_playbook() {
         dir.path().join("cluster.yaml"),
     )
     .unwrap();
-    cluster(dir.path());
+    common::ansible::write_hosts(dir.path());
     let mut cmd = Command::new(&lint);
     cmd.current_dir(dir.path().join("hosts"))
         .env(
@@ -217,7 +201,7 @@ fn ansible_lists_every_host_by_its_name_and_the_agents_group() {
          slaves:\n  - {host: '0x10', ip: 10.9.1.1}\n",
     )
     .unwrap();
-    cluster(dir.path());
+    common::ansible::write_hosts(dir.path());
     let list = common::run_with_deadline(
         {
             let mut cmd = ansible.command("ansible-inventory", dir.path());
@@ -286,7 +270,7 @@ slaves:
         )
     };
     std::fs::write(dir.path().join("cluster.yaml"), inventory(1000)).unwrap();
-    cluster(dir.path());
+    common::ansible::write_hosts(dir.path());
     // No gate asks a daemon: the double's containers and its stand-in for
     // docker and docker compose, no daemon.
     let double = common::double::Double::start(serde_json::json!([
@@ -375,7 +359,7 @@ slaves:
     // One slave's setting: --check --diff shows it on that host alone and
     // touches nothing; the rollout then starts that host alone again.
     std::fs::write(dir.path().join("cluster.yaml"), inventory(2000)).unwrap();
-    cluster(dir.path());
+    common::ansible::write_hosts(dir.path());
     let before = std::fs::read(on_hosts.join("s2/docker-compose.yml")).unwrap();
     let out = ansible.playbook(dir.path(), &["-e", &compose, "--check", "--diff"]);
     assert!(out.status.success(), "{}", text(&out));
@@ -538,7 +522,7 @@ fn ansible_rolls_twins_of_the_image_out_keeping_the_quorum_and_status_tells_what
             ));
         }
         std::fs::write(dir.path().join("cluster.yaml"), text).unwrap();
-        cluster(dir.path());
+        common::ansible::write_hosts(dir.path());
     };
     // As JSON: `-e key=value` splits a value at its spaces. The twin's
     // Consul, Mesos and Marathon are stand-ins that elect nobody; its

@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 use tempfile::TempDir;
 
+pub mod ansible;
 pub mod double;
 pub mod tools;
 pub mod traffic;
