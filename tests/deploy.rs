@@ -342,7 +342,8 @@ fn a_locked_app_is_waited_for_and_force_cancels_the_lock() {
 #[test]
 fn marathons_refusal_is_shown_at_the_plans_lines_and_stops_the_run() {
     let marathon = Double::start(&[]);
-    let refused = plan("bad").replace("portIndex: 0}", "portIndex: 1}");
+    // A refusal `app check` cannot foresee: Marathon's, at its path.
+    let refused = plan("bad-refused");
     let dir = plans(&[
         ("a.yml", &plan("first")),
         ("bad.yml", &refused),
@@ -356,11 +357,11 @@ fn marathons_refusal_is_shown_at_the_plans_lines_and_stops_the_run() {
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr.contains("Marathon refused the app: 422 (the app definition is refused)\n  bad.yml:12: healthChecks[0]: the portIndex of this health check names no port"),
+        stderr.contains("Marathon refused the app: 422 (Object is not valid)\n  bad.yml:12: healthChecks[0]: refused by a rule of the group"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("not deployed, after /shop/bad failed: /shop/never"),
+        stderr.contains("not deployed, after /shop/bad-refused failed: /shop/never"),
         "{stderr}"
     );
     assert!(marathon.app("shop/first").is_some());

@@ -7,6 +7,7 @@
 //! ([`rules`]) and, for `deploy`, sends them to Marathon one by one
 //! ([`deploy`], over [`marathon`]).
 
+pub mod accept;
 pub mod deploy;
 pub mod marathon;
 pub mod plan;

@@ -1,17 +1,18 @@
-//! What `panteras app check` finds in plans: Marathon 1.4.10's schema, the
-//! tags our HAProxy template would drop or refuse (the rules of
+//! What `panteras app check` finds in plans: what Marathon 1.4.10 would
+//! refuse (its own rules, [`super::accept`]; its schema only names the
+//! fields it knows), the tags our HAProxy template would drop or refuse (the rules of
 //! [`crate::tags`], which the template is written from), TCP ports two apps
 //! or the PaaS itself claim, and what routes traffic to tasks that are not
 //! ready: no health check, a fixed host port in bridge mode, canaries that
 //! disagree.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use regex::Regex;
 use serde_json::Value;
 
-use super::Findings;
 use super::plan::{Plan, Spot, field, step};
+use super::{Findings, accept};
 use crate::tags;
 
 /// The tags the template reads, by the part before `=`.
@@ -59,8 +60,9 @@ pub fn check(plans: &[Plan], schema: Option<&Schema>, findings: &mut Findings) {
     let mut ids: HashMap<String, Spot> = HashMap::new();
     for plan in plans {
         let mut reported = env_values(plan, findings);
+        marathon_rules(plan, &reported, findings);
         if let Some(schema) = schema {
-            schema_rules(plan, schema, &mut reported, findings);
+            unknown_fields(plan, schema, &mut reported, findings);
         }
         match plan.app.get("id") {
             Some(Value::String(id))
@@ -114,8 +116,8 @@ pub fn check(plans: &[Plan], schema: Option<&Schema>, findings: &mut Findings) {
 
 /// Env values that are numbers or booleans: Marathon takes strings only.
 /// Returns the pointers reported, which the schema leaves alone.
-fn env_values(plan: &Plan, findings: &mut Findings) -> std::collections::BTreeSet<String> {
-    let mut reported = std::collections::BTreeSet::new();
+fn env_values(plan: &Plan, findings: &mut Findings) -> BTreeSet<String> {
+    let mut reported = BTreeSet::new();
     let Some(Value::Object(env)) = plan.app.get("env") else {
         return reported;
     };
@@ -134,48 +136,106 @@ fn env_values(plan: &Plan, findings: &mut Findings) -> std::collections::BTreeSe
     reported
 }
 
-/// Marathon's schema, each problem once per field.
-fn schema_rules(
+/// What Marathon 1.4.10 refuses of the plan sent as `app deploy` sends it
+/// (a PUT that replaces the app), each at its line.
+fn marathon_rules(plan: &Plan, reported: &BTreeSet<String>, findings: &mut Findings) {
+    let id = plan.app.get("id").and_then(Value::as_str);
+    for refusal in accept::judge(&plan.app, accept::Mode::Replace, id, None) {
+        // A number in env: said above, with the quoting that fixes it.
+        if refusal.path.as_deref() == Some("/secret") && !reported.is_empty() {
+            continue;
+        }
+        let at = match refusal.path.as_deref() {
+            Some("") | None => String::new(),
+            Some(path) => format!(" at {path}"),
+        };
+        findings.error(
+            plan.spot(&refusal.pointer),
+            &field(&refusal.pointer),
+            format!(
+                "Marathon 1.4.10 refuses it ({}{at}): {}",
+                refusal.status,
+                said(&refusal.message)
+            ),
+            "change it to what Marathon 1.4.10 takes (README: App plans, what check proves)",
+        );
+    }
+}
+
+/// Marathon's reading errors, which are Play JSON's keys, in words.
+fn said(message: &str) -> String {
+    let words = match message {
+        "error.expected.jsnumber" => "a number is expected",
+        "error.expected.int" | "error.expected.long" => "a whole number is expected",
+        "error.expected.jsstring" => "text is expected",
+        "error.expected.jsboolean" => "true or false is expected",
+        "error.expected.jsarray" => "a list is expected",
+        "error.expected.jsobject" => "a map is expected",
+        "error.path.missing" => "missing",
+        "error.minLength" => "must not be empty",
+        "error.pattern" => "not of the form Marathon takes",
+        "" => "refused",
+        other => return other.to_string(),
+    };
+    if message.is_empty() {
+        words.to_string()
+    } else {
+        format!("{words} ({message})")
+    }
+}
+
+/// Members `GET /v2/apps/{id}` writes that Marathon ignores when they are
+/// sent back.
+const READ_ONLY: &[&str] = &[
+    "version",
+    "versionInfo",
+    "tasks",
+    "tasksStaged",
+    "tasksRunning",
+    "tasksHealthy",
+    "tasksUnhealthy",
+    "deployments",
+    "lastTaskFailure",
+    "taskStats",
+    "readinessCheckResults",
+];
+
+/// Fields Marathon's schema does not name: Marathon drops them without a
+/// word, so a misspelt one leaves its default in place.
+fn unknown_fields(
     plan: &Plan,
     schema: &Schema,
-    reported: &mut std::collections::BTreeSet<String>,
+    reported: &mut BTreeSet<String>,
     findings: &mut Findings,
 ) {
     for error in schema.validator.iter_errors(&plan.app) {
         let pointer = error.instance_path().as_str().to_string();
-        if reported
-            .iter()
-            .any(|r| pointer == *r || pointer.starts_with(&format!("{r}/")))
-        {
-            continue;
-        }
-        if let jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } =
+        let jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } =
             error.kind()
-        {
-            let known = schema.fields_beside(error.schema_path().as_str());
-            let known: Vec<&str> = known.iter().map(String::as_str).collect();
-            for name in unexpected {
-                let below = format!("{pointer}/{}", step(name));
-                let mean = crate::vars::closest_in(name, &known)
-                    .map(|k| format!("; did you mean {k}?"))
-                    .unwrap_or_default();
-                findings.error(
-                    plan.spot(&below),
-                    &field(&below),
-                    format!("not a field Marathon 1.4.10 knows here{mean}"),
-                    "remove it, or spell it as AppDefinition.json does",
-                );
-                reported.insert(below);
-            }
+        else {
             continue;
+        };
+        let known = schema.fields_beside(error.schema_path().as_str());
+        let known: Vec<&str> = known.iter().map(String::as_str).collect();
+        for name in unexpected {
+            if pointer.is_empty() && READ_ONLY.contains(&name.as_str()) {
+                continue;
+            }
+            let below = format!("{pointer}/{}", step(name));
+            if reported.contains(&below) {
+                continue;
+            }
+            let mean = crate::vars::closest_in(name, &known)
+                .map(|k| format!("; did you mean {k}?"))
+                .unwrap_or_default();
+            findings.warning(
+                plan.spot(&below),
+                &field(&below),
+                format!("not a field Marathon 1.4.10 reads here; it drops it without a word{mean}"),
+                "remove it, or spell it as Marathon's AppDefinition.json does",
+            );
+            reported.insert(below);
         }
-        findings.error(
-            plan.spot(&pointer),
-            &field(&pointer),
-            error.to_string(),
-            "write what Marathon 1.4.10's AppDefinition.json takes for this field",
-        );
-        reported.insert(pointer);
     }
 }
 

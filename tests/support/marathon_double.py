@@ -30,7 +30,9 @@ steps), `election` makes the next two GETs of /v2/deployments answer 503
 (no leader, as during an election), `proxy` makes GET of the app answer
 200 with an HTML page (as a proxy in front of a Marathon that is gone
 does), `escape` makes the PUT answer 422 with terminal control sequences
-in its words; any other takes one step.
+in its words, `refused` makes it answer 422 at the first health check (as
+for a rule of Marathon's that a check before sending cannot hold, such as
+its group's); any other takes one step.
 """
 
 import argparse
@@ -284,6 +286,9 @@ class Handler(BaseHTTPRequestHandler):
             # Words with a terminal's control sequences in them.
             return self.reply(422, {"message": "refused\x1b[2J\x1b]0;title\x07 here",
                                     "details": [{"path": "/cmd", "errors": ["bad\r\nfake: line"]}]})
+        if "refused" in app_id:
+            return self.reply(422, {"message": "Object is not valid", "details": [
+                {"path": "/healthChecks(0)", "errors": ["refused by a rule of the group"]}]})
         details = refused_ports(body)
         if details:
             return self.reply(422, {"message": "the app definition is refused", "details": details})
