@@ -58,7 +58,6 @@ impl Ansible {
     }
 }
 
-
 /// Each host's `changed=` of the PLAY RECAP.
 fn changed(out: &Output) -> BTreeMap<String, u32> {
     let text = String::from_utf8_lossy(&out.stdout);
