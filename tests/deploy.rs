@@ -479,6 +479,27 @@ fn diff_shows_what_would_change_without_what_marathon_fills_in() {
     insta::assert_snapshot!(stdout);
 }
 
+/// An app deployed from its plan has, against that plan, no change: the
+/// defaults Marathon 1.4.10 shows (an unreachable strategy of 0 and 0,
+/// resources as decimals) are its own.
+#[test]
+fn diff_after_a_deploy_says_no_change() {
+    let marathon = Double::start(&[]);
+    let dir = plans(&[("web.yml", &plan("web"))]);
+    let out = deploy(dir.path(), &["web.yml", "--marathon", &marathon.url()], &[]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let shown = marathon.app("shop/web").unwrap();
+    assert_eq!(shown["unreachableStrategy"]["inactiveAfterSeconds"], 0);
+    let out = deploy(
+        dir.path(),
+        &["web.yml", "--marathon", &marathon.url(), "--diff"],
+        &[],
+    );
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stdout, "/shop/web: no change\n");
+}
+
 #[test]
 fn a_terminal_gets_a_progress_bar() {
     if !common::have("script", "a_terminal_gets_a_progress_bar") {

@@ -521,7 +521,8 @@ const FILLED: &[&str] = &[
     "servicePort",
 ];
 
-/// Marathon 1.4.10's defaults (v2/types/*.raml), by field name.
+/// Marathon 1.4.10's defaults as `GET /v2/apps/ID` shows them
+/// (`marathon/1.4.10/validation.md`, section 6), by field name.
 fn default_of(key: &str) -> Option<Value> {
     Some(match key {
         "backoffFactor" => 1.15.into(),
@@ -540,7 +541,7 @@ fn default_of(key: &str) -> Option<Value> {
             serde_json::json!({"minimumHealthCapacity": 1, "maximumOverCapacity": 1})
         }
         "unreachableStrategy" => {
-            serde_json::json!({"inactiveAfterSeconds": 300, "expungeAfterSeconds": 600})
+            serde_json::json!({"inactiveAfterSeconds": 0, "expungeAfterSeconds": 0})
         }
         _ => return None,
     })
@@ -556,11 +557,24 @@ fn filled(key: &str, value: &Value) -> bool {
         Value::Array(a) => a.is_empty(),
         Value::Object(o) => o.is_empty(),
     };
-    let same_number = |d: &Value| d.as_f64().is_some() && d.as_f64() == value.as_f64();
     empty
         || FILLED.contains(&key)
-        || default_of(key).is_some_and(|d| d == *value || same_number(&d))
+        || default_of(key).is_some_and(|d| same(&d, value))
         || (key == "protocol" && matches!(value.as_str(), Some("tcp" | "HTTP")))
+}
+
+/// Whether two values are equal, numbers by value (`1` is `1.0`).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => a == b,
+    }
 }
 
 /// What Marathon has, without the fields it fills in itself that the plan
@@ -588,6 +602,10 @@ fn normalized(current: &Value, plan: &Value) -> Value {
                 .map(|(i, v)| plan.get(i).map_or_else(|| v.clone(), |p| normalized(v, p)))
                 .collect(),
         ),
+        // 16 in the plan is 16.0 in Marathon's answer: one number.
+        (Value::Number(have), Value::Number(want)) if have.as_f64() == want.as_f64() => {
+            Value::Number(want.clone())
+        }
         (current, _) => current.clone(),
     }
 }

@@ -56,9 +56,9 @@ VERSION = itertools.count(1)
 
 DEFAULTS = {
     "instances": 1,
-    "cpus": 1,
-    "mem": 128,
-    "disk": 0,
+    "cpus": 1.0,
+    "mem": 128.0,
+    "disk": 0.0,
     "gpus": 0,
     "executor": "",
     "backoffFactor": 1.15,
@@ -74,8 +74,9 @@ DEFAULTS = {
     "readinessChecks": [],
     "portDefinitions": [],
     "requirePorts": False,
-    "upgradeStrategy": {"minimumHealthCapacity": 1, "maximumOverCapacity": 1},
-    "unreachableStrategy": {"inactiveAfterSeconds": 300, "expungeAfterSeconds": 600},
+    "upgradeStrategy": {"minimumHealthCapacity": 1.0, "maximumOverCapacity": 1.0},
+    # 1.4.10's own default, not the 300/600 of its RAML (validation.md, 6).
+    "unreachableStrategy": {"inactiveAfterSeconds": 0, "expungeAfterSeconds": 0},
     "killSelection": "YOUNGEST_FIRST",
     "secrets": {},
     "env": {},
@@ -101,6 +102,10 @@ def stored(body, app_id):
     app = copy.deepcopy(DEFAULTS)
     app.update(copy.deepcopy(body))
     app["id"] = app_id
+    # Marathon shows resources as decimals: mem 16 comes back as 16.0.
+    for key in ("cpus", "mem", "disk"):
+        if isinstance(app.get(key), (int, float)):
+            app[key] = float(app[key])
     docker = (app.get("container") or {}).get("docker")
     if docker is not None:
         docker.setdefault("privileged", False)
