@@ -715,3 +715,42 @@ fn macros_that_blow_a_plan_up_are_refused() {
     assert!(said.contains("add more than 16 MiB to this plan"), "{said}");
     assert!(stdout(&out).is_empty());
 }
+
+/// Registrator reads `SERVICE_<port>_NAME` and `_TAGS` for one port of an
+/// app: their tags are checked as `SERVICE_TAGS` are, a port the app does
+/// not publish is said, and an app of two ports is told the names Consul
+/// will give them.
+#[test]
+fn the_names_and_tags_of_each_port_are_checked_as_the_apps_are() {
+    let dir = plans(&[(
+        "web.yml",
+        "id: /shop/web
+cmd: serve
+container:
+  type: DOCKER
+  docker:
+    image: shop/web:1.0
+    network: BRIDGE
+    portMappings: [{containerPort: 8080, hostPort: 0}, {containerPort: 9090, hostPort: 0}]
+healthChecks: [{protocol: MESOS_HTTP, path: /, portIndex: 0}]
+env:
+  SERVICE_NAME: web
+  SERVICE_TAGS: haproxy,haproxy_route=/shop
+  SERVICE_8080_TAGS: haproxy,haproxy_route=api,haproxy_weigth=5
+  SERVICE_9090_TAGS: haproxy,haproxy_tcp=8500
+  SERVICE_7070_NAME: metrics
+",
+    )]);
+    let out = app(dir.path(), &["check", "web.yml"], &[]);
+    let said = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    for expected in [
+        "error: web.yml:13: env.SERVICE_8080_TAGS: haproxy_route=api: the template leaves this tag out",
+        "warning: web.yml:13: env.SERVICE_8080_TAGS: haproxy_weigth=5: not a tag the template reads; did you mean haproxy_weight?",
+        "error: web.yml:14: env.SERVICE_9090_TAGS: haproxy_tcp=8500: the template leaves this tag out: port 8500 is Consul's",
+        "warning: web.yml:15: env.SERVICE_7070_NAME: 7070 is not a container port of the app (8080, 9090)",
+        "warning: web.yml:11: env.SERVICE_NAME: the app has 2 ports, so Registrator registers one service per port, not web: 8080: web-8080, 9090: web-9090",
+    ] {
+        assert!(said.contains(expected), "{expected}\n{said}");
+    }
+}

@@ -11,6 +11,7 @@ pub mod accept;
 pub mod deploy;
 pub mod marathon;
 pub mod plan;
+mod registration;
 pub mod rules;
 pub mod service;
 
