@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::marathon::{Marathon, Reply};
 use super::plan::{Plan, field};
@@ -27,7 +27,12 @@ pub fn run(plans: &[Plan], args: &DeployArgs, ui: Ui) -> Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     if args.dry_run {
         for plan in plans {
-            writeln!(out, "PUT {}{}", marathon.url(), put_path(plan, args.force))?;
+            writeln!(
+                out,
+                "PUT {}{}",
+                marathon.url(),
+                put_path(plan, args.force, false)
+            )?;
             // Text first: a reader that stops reading is an io::Error,
             // which ends the run as SIGPIPE would.
             writeln!(out, "{}", serde_json::to_string_pretty(&plan.app)?)?;
@@ -46,44 +51,68 @@ pub fn run(plans: &[Plan], args: &DeployArgs, ui: Ui) -> Result<ExitCode> {
                     reply.message()
                 ),
             };
-            write!(out, "{}", diff(plan, &current))?;
+            write!(out, "{}", super::diff::diff(plan, &app_id(plan), &current))?;
         }
         return Ok(ExitCode::SUCCESS);
     }
+    let sending = Sending {
+        partial: false,
+        wait_first: false,
+        force: args.force,
+        timeout,
+        interval,
+    };
     for (done, plan) in plans.iter().enumerate() {
         let id = app_id(plan);
-        let started = Instant::now();
-        let result = Deployment {
-            marathon: &marathon,
-            plan,
-            force: args.force,
-            deadline: started + timeout,
-            timeout,
-            interval,
-            progress: Progress::new(&id, ui),
-        }
-        .run();
-        match result {
-            Ok(()) => {
-                if !ui.quiet {
-                    eprintln!("{id}: deployed in {} s", started.elapsed().as_secs());
-                }
-            }
-            Err(e) => {
-                let rest: Vec<String> = plans[done + 1..].iter().map(app_id).collect();
-                let e = if rest.is_empty() {
-                    e
-                } else {
-                    e.context(format!(
-                        "not deployed, after {id} failed: {}",
-                        rest.join(", ")
-                    ))
-                };
-                return Err(e.context(format!("{id} was not deployed")));
-            }
+        if let Err(e) = deploy_one(&marathon, plan, &sending, ui) {
+            let rest: Vec<String> = plans[done + 1..].iter().map(app_id).collect();
+            let e = if rest.is_empty() {
+                e
+            } else {
+                e.context(format!(
+                    "not deployed, after {id} failed: {}",
+                    rest.join(", ")
+                ))
+            };
+            return Err(e.context(format!("{id} was not deployed")));
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How a plan is sent and watched.
+pub struct Sending {
+    /// A PUT without `partialUpdate=false`: Marathon keeps what the plan
+    /// leaves out (as marathon_deploy sends).
+    pub partial: bool,
+    /// Before sending, wait until no deployment of the app runs (as
+    /// marathon_deploy does), rather than be refused with 409.
+    pub wait_first: bool,
+    pub force: bool,
+    pub timeout: Duration,
+    pub interval: Duration,
+}
+
+/// Sends one plan and watches it until its tasks run and are healthy.
+pub fn deploy_one(marathon: &Marathon, plan: &Plan, sending: &Sending, ui: Ui) -> Result<()> {
+    let id = app_id(plan);
+    let started = Instant::now();
+    Deployment {
+        marathon,
+        plan,
+        force: sending.force,
+        partial: sending.partial,
+        wait_first: sending.wait_first,
+        deadline: started + sending.timeout,
+        timeout: sending.timeout,
+        interval: sending.interval,
+        progress: Progress::new(&id, ui),
+    }
+    .run()?;
+    if !ui.quiet {
+        eprintln!("{id}: deployed in {} s", started.elapsed().as_secs());
+    }
+    Ok(())
 }
 
 /// The app's id as Marathon keeps it: absolute.
@@ -95,10 +124,16 @@ fn app_path(plan: &Plan) -> String {
     format!("/v2/apps{}", app_id(plan))
 }
 
-/// The whole app replaces Marathon's (no field of the old one is kept).
-fn put_path(plan: &Plan, force: bool) -> String {
-    let force = if force { "&force=true" } else { "" };
-    format!("{}?partialUpdate=false{force}", app_path(plan))
+/// The whole app replaces Marathon's (no field of the old one is kept);
+/// `partial`: Marathon keeps what the plan leaves out.
+fn put_path(plan: &Plan, force: bool, partial: bool) -> String {
+    let query = match (partial, force) {
+        (false, false) => "?partialUpdate=false",
+        (false, true) => "?partialUpdate=false&force=true",
+        (true, false) => "",
+        (true, true) => "?force=true",
+    };
+    format!("{}{query}", app_path(plan))
 }
 
 /// A duration: `300`, `300s`, `5m`, `1h`, `500ms`.
@@ -124,6 +159,8 @@ struct Deployment<'a> {
     marathon: &'a Marathon,
     plan: &'a Plan,
     force: bool,
+    partial: bool,
+    wait_first: bool,
     deadline: Instant,
     timeout: Duration,
     interval: Duration,
@@ -141,8 +178,11 @@ impl Deployment<'_> {
     /// Sends the app; a 409 waits for the deployments that lock it (or,
     /// with --force, cancels them). Returns the deployment started.
     fn put(&mut self) -> Result<Option<String>> {
+        if self.wait_first {
+            self.wait_unlocked()?;
+        }
         loop {
-            let path = put_path(self.plan, self.force);
+            let path = put_path(self.plan, self.force, self.partial);
             let reply = self.marathon.request("PUT", &path, Some(&self.plan.app))?;
             match reply.status {
                 200 | 201 if !reply.body.is_object() => bail!(
@@ -186,6 +226,57 @@ impl Deployment<'_> {
                 ),
                 _ => bail!("PUT {path}: Marathon answered {}", reply.message()),
             }
+        }
+    }
+
+    /// Waits until no deployment Marathon runs names the app.
+    fn wait_unlocked(&mut self) -> Result<()> {
+        let id = app_id(self.plan);
+        // A Marathon that cannot be reached before anything is sent is an
+        // error at once, as a PUT that cannot be sent is.
+        let mut first = true;
+        loop {
+            let reply = if first {
+                first = false;
+                self.marathon.request("GET", "/v2/deployments", None)?
+            } else {
+                self.poll("/v2/deployments")?
+            };
+            if reply.status != 200 {
+                bail!("GET /v2/deployments: Marathon answered {}", reply.message());
+            }
+            let locks: Vec<String> = reply
+                .body
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|d| {
+                    d.get("affectedApps")
+                        .and_then(Value::as_array)
+                        .is_some_and(|apps| apps.iter().any(|a| a.as_str() == Some(id.as_str())))
+                })
+                .filter_map(|d| d.get("id").and_then(Value::as_str))
+                .map(|d| crate::term::printable(d, 100))
+                .collect();
+            if locks.is_empty() {
+                return Ok(());
+            }
+            if Instant::now() >= self.deadline {
+                bail!(
+                    "still locked by deployment {} after {} s; nothing was sent",
+                    locks.join(", "),
+                    self.timeout.as_secs()
+                );
+            }
+            self.progress.state(
+                &format!(
+                    "waiting for deployment {} of this app to end",
+                    locks.join(", ")
+                ),
+                0,
+                0,
+            );
+            std::thread::sleep(self.interval);
         }
     }
 
@@ -503,150 +594,6 @@ impl Progress {
     }
 }
 
-/// Fields Marathon fills in itself: state, and values it derives.
-const FILLED: &[&str] = &[
-    "version",
-    "versionInfo",
-    "tasksStaged",
-    "tasksRunning",
-    "tasksHealthy",
-    "tasksUnhealthy",
-    "deployments",
-    "tasks",
-    "lastTaskFailure",
-    "taskStats",
-    "readinessCheckResults",
-    "ports",
-    "portDefinitions",
-    "servicePort",
-];
-
-/// Marathon 1.4.10's defaults as `GET /v2/apps/ID` shows them
-/// (`marathon/1.4.10/validation.md`, section 6), by field name.
-fn default_of(key: &str) -> Option<Value> {
-    Some(match key {
-        "backoffFactor" => 1.15.into(),
-        "backoffSeconds" => 1.into(),
-        "cpus" => 1.into(),
-        "instances" => 1.into(),
-        "maxLaunchDelaySeconds" => 3600.into(),
-        "mem" => 128.into(),
-        "gracePeriodSeconds" => 300.into(),
-        "intervalSeconds" => 60.into(),
-        "maxConsecutiveFailures" => 3.into(),
-        "timeoutSeconds" => 20.into(),
-        "delaySeconds" => 15.into(),
-        "killSelection" => "YOUNGEST_FIRST".into(),
-        "upgradeStrategy" => {
-            serde_json::json!({"minimumHealthCapacity": 1, "maximumOverCapacity": 1})
-        }
-        "unreachableStrategy" => {
-            serde_json::json!({"inactiveAfterSeconds": 0, "expungeAfterSeconds": 0})
-        }
-        _ => return None,
-    })
-}
-
-/// Whether a field the plan leaves out is one Marathon filled in.
-fn filled(key: &str, value: &Value) -> bool {
-    let empty = match value {
-        Value::Null => true,
-        Value::Bool(b) => !b,
-        Value::Number(n) => n.as_f64() == Some(0.0),
-        Value::String(s) => s.is_empty(),
-        Value::Array(a) => a.is_empty(),
-        Value::Object(o) => o.is_empty(),
-    };
-    empty
-        || FILLED.contains(&key)
-        || default_of(key).is_some_and(|d| same(&d, value))
-        || (key == "protocol" && matches!(value.as_str(), Some("tcp" | "HTTP")))
-}
-
-/// Whether two values are equal, numbers by value (`1` is `1.0`).
-fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
-        }
-        _ => a == b,
-    }
-}
-
-/// What Marathon has, without the fields it fills in itself that the plan
-/// leaves out, in the plan's order.
-fn normalized(current: &Value, plan: &Value) -> Value {
-    match (current, plan) {
-        (Value::Object(current), Value::Object(plan)) => {
-            let mut out = Map::new();
-            for (key, value) in plan {
-                if let Some(have) = current.get(key) {
-                    out.insert(key.clone(), normalized(have, value));
-                }
-            }
-            for (key, value) in current {
-                if !plan.contains_key(key) && !filled(key, value) {
-                    out.insert(key.clone(), value.clone());
-                }
-            }
-            Value::Object(out)
-        }
-        (Value::Array(current), Value::Array(plan)) => Value::Array(
-            current
-                .iter()
-                .enumerate()
-                .map(|(i, v)| plan.get(i).map_or_else(|| v.clone(), |p| normalized(v, p)))
-                .collect(),
-        ),
-        // 16 in the plan is 16.0 in Marathon's answer: one number.
-        (Value::Number(have), Value::Number(want)) if have.as_f64() == want.as_f64() => {
-            Value::Number(want.clone())
-        }
-        (current, _) => current.clone(),
-    }
-}
-
-/// A unified diff of what Marathon has (`Null`: no such app) against the
-/// plan.
-fn diff(plan: &Plan, current: &Value) -> String {
-    let mut wanted = plan.app.clone();
-    if let Some(id) = wanted.get_mut("id") {
-        *id = Value::String(app_id(plan));
-    }
-    let before = match current {
-        Value::Null => String::new(),
-        current => pretty(&normalized(current, &wanted)),
-    };
-    let after = pretty(&wanted);
-    let id = app_id(plan);
-    let text = similar::TextDiff::from_lines(&before, &after);
-    let shown = text
-        .unified_diff()
-        .header(
-            &format!(
-                "marathon{id}{}",
-                if current.is_null() { " (none)" } else { "" }
-            ),
-            &format!("{}", plan.file.display()),
-        )
-        .to_string();
-    if shown.is_empty() {
-        format!("{id}: no change\n")
-    } else {
-        shown
-    }
-}
-
-fn pretty(value: &Value) -> String {
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
-    text.push('\n');
-    text
-}
-
 /// Whether `app`, from GET /v2/apps/{id}, is the plan's app as Marathon
 /// describes one: its id (with or without the leading `/`) and a number of
 /// instances.
@@ -684,27 +631,5 @@ mod tests {
             "/upgradeStrategy/minimumHealthCapacity"
         );
         assert_eq!(marathon_path("/"), "");
-    }
-
-    #[test]
-    fn what_marathon_fills_in_is_left_out_unless_the_plan_sets_it() {
-        let current = serde_json::json!({
-            "id": "/web", "instances": 2, "cpus": 1, "backoffSeconds": 1, "uris": [],
-            "version": "2017-01-01T00:00:00Z", "tasksRunning": 2, "user": "root",
-            "container": {"docker": {"image": "a", "privileged": false,
-                "portMappings": [{"containerPort": 80, "hostPort": 0, "servicePort": 10001, "protocol": "tcp"}]}}
-        });
-        let plan = serde_json::json!({
-            "id": "/web", "instances": 3,
-            "container": {"docker": {"image": "a", "portMappings": [{"containerPort": 80, "hostPort": 0}]}}
-        });
-        assert_eq!(
-            normalized(&current, &plan),
-            serde_json::json!({
-                "id": "/web", "instances": 2,
-                "container": {"docker": {"image": "a", "portMappings": [{"containerPort": 80, "hostPort": 0}]}},
-                "user": "root"
-            })
-        );
     }
 }

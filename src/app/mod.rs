@@ -9,6 +9,7 @@
 
 pub mod accept;
 pub mod deploy;
+mod diff;
 pub mod marathon;
 pub mod plan;
 mod registration;
