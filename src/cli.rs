@@ -36,6 +36,13 @@ pub enum Command {
     /// Marathon app plans: render, check and deploy them.
     #[command(subcommand)]
     App(AppCommand),
+    /// Deploy one plan with marathon_deploy 0.1.55's command line (-u, -e, -f, -i, -r, -n, -U/-p, -t, ...).
+    #[command(disable_help_flag = true, after_long_help = MARATHON_DEPLOY_HELP)]
+    MarathonDeploy {
+        /// marathon_deploy's arguments, as they are: [PLAN] [OPTIONS].
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Print a shell completion script.
     #[command(after_long_help = COMPLETIONS_HELP)]
     Completions {
@@ -47,6 +54,11 @@ pub enum Command {
     #[command(after_long_help = MAN_HELP)]
     Man,
 }
+
+const MARATHON_DEPLOY_HELP: &str = "\
+`panteras marathon-deploy -h` shows marathon_deploy's options. A job that
+runs `marathon_deploy ARGS` runs `panteras marathon-deploy ARGS`; README,
+\"Moving from marathon_deploy\", lists what differs and why.";
 
 /// Shells with completion scripts.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -12,6 +12,7 @@ pub mod haproxy16;
 pub mod identity;
 pub mod inventory;
 pub mod layers;
+pub mod marathon_deploy;
 pub mod output;
 pub mod params;
 pub mod render;
@@ -64,6 +65,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Config(args) => config(&args, &system, ui),
         Command::Status(args) => status(&args),
         Command::App(command) => app::run(&command, ui),
+        Command::MarathonDeploy { args } => marathon_deploy::run(&args, ui),
         Command::Completions { shell } => completions(shell),
         Command::Man => man(),
     }

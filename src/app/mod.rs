@@ -63,7 +63,7 @@ impl Findings {
 
     /// The findings about the run first, then plan by plan in the order
     /// given (an overlay's after them), line by line.
-    fn sorted(self, plans: &[std::path::PathBuf]) -> Vec<Finding> {
+    pub(crate) fn sorted(self, plans: &[std::path::PathBuf]) -> Vec<Finding> {
         let mut files: Vec<String> = plans.iter().map(|p| p.display().to_string()).collect();
         for (spot, _) in &self.0 {
             if let Some(spot) = spot

@@ -149,12 +149,12 @@ pub fn read(
     findings: &mut Findings,
 ) -> Option<Plan> {
     let shown = path.display().to_string();
-    let (mut app, mut spots) = document(path, &shown, macros, findings)?;
+    let (mut app, mut spots) = document(path, None, &shown, macros, findings)?;
     if let Some(env) = env {
         match overlay(path, env) {
             Ok(Some(over)) => {
                 let over_shown = over.display().to_string();
-                let (value, over_spots) = document(&over, &over_shown, macros, findings)?;
+                let (value, over_spots) = document(&over, None, &over_shown, macros, findings)?;
                 if !value.is_object() {
                     findings.error(
                         Spot {
@@ -195,6 +195,39 @@ pub fn read(
             }
         }
     }
+    if !app.is_object() {
+        findings.error(
+            Spot {
+                file: shown.into(),
+                line: 1,
+            },
+            "",
+            format!(
+                "the plan is {}, not a Marathon app definition (a map of fields)",
+                kind(&app)
+            ),
+            "write one app: id, container or cmd, cpus, mem, instances, ...",
+        );
+        return None;
+    }
+    Some(Plan {
+        file: path.to_path_buf(),
+        app,
+        service_block: false,
+        spots,
+    })
+}
+
+/// The plan `path` whose text is `text` (read from the file otherwise
+/// named), without an overlay.
+pub fn read_text(
+    path: &Path,
+    text: &str,
+    macros: &Macros,
+    findings: &mut Findings,
+) -> Option<Plan> {
+    let shown = path.display().to_string();
+    let (app, spots) = document(path, Some(text), &shown, macros, findings)?;
     if !app.is_object() {
         findings.error(
             Spot {
@@ -261,6 +294,7 @@ type Spots = BTreeMap<String, Spot>;
 /// One file as JSON with its spots; problems go to `findings`.
 fn document(
     path: &Path,
+    text: Option<&str>,
     shown: &str,
     macros: &Macros,
     findings: &mut Findings,
@@ -270,7 +304,11 @@ fn document(
         file: file.clone(),
         line,
     };
-    let text = match crate::layers::read_input(path, shown) {
+    let text = match text {
+        Some(text) => Ok(Some(text.to_string())),
+        None => crate::layers::read_input(path, shown),
+    };
+    let text = match text {
         Ok(Some(text)) => text,
         Ok(None) => {
             findings.error(
