@@ -276,6 +276,10 @@ pub struct PlanArgs {
     /// (Marathon 1.4.10's v2/schema/AppDefinition.json).
     #[arg(long, value_name = "FILE")]
     pub schema: Option<PathBuf>,
+    /// Print the values of macros named like secrets (%%DB_PASSWORD%%) in
+    /// render and --dry-run; they are shown as ******** otherwise.
+    #[arg(long)]
+    pub show_secrets: bool,
 }
 
 /// Where and how to deploy.

@@ -123,7 +123,7 @@ pub fn netdata(s: &dyn Lookup) -> String {
 }
 
 /// Words of a flag's name that say its value is a secret.
-const SECRET_WORDS: [&str; 5] = ["encrypt", "credential", "password", "secret", "token"];
+pub const SECRET_WORDS: [&str; 5] = ["encrypt", "credential", "password", "secret", "token"];
 
 /// The flags of `text` (a command line) whose value is a secret, and
 /// addresses with a password (`scheme://user:password@host`): each as it

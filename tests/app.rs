@@ -692,6 +692,7 @@ fn marathons_credentials_in_the_environment_never_fill_a_macro() {
             "MARATHON_PASSWORD=app-value",
             "--set",
             "MARATHON_URL=x",
+            "--show-secrets",
         ],
         &env,
     );
@@ -753,4 +754,43 @@ env:
     ] {
         assert!(said.contains(expected), "{expected}\n{said}");
     }
+}
+
+/// The value of a macro named like a secret is shown masked by `render`
+/// and `deploy --dry-run` (and said so), printed with --show-secrets, and
+/// sent as it is.
+#[test]
+fn secret_looking_macro_values_are_never_printed() {
+    let dir = plans(&[(
+        "web.yml",
+        "id: /shop/web\ncmd: serve\nenv:\n  DB_PASSWORD: \"%%DB_PASSWORD%%\"\n  URL: \"postgres://app:%%DB_PASSWORD%%@db/shop\"\n  REGION: \"%%REGION%%\"\n",
+    )]);
+    let env = [("DB_PASSWORD", "pa\"ss-9"), ("REGION", "ams")];
+    for args in [
+        &["render", "web.yml"][..],
+        &[
+            "deploy",
+            "web.yml",
+            "--marathon",
+            "http://127.0.0.1:9",
+            "--dry-run",
+        ],
+    ] {
+        let out = app(dir.path(), args, &env);
+        let (printed, said) = (stdout(&out), stderr(&out));
+        assert!(out.status.success(), "{said}");
+        assert!(!printed.contains("pa\\\"ss-9"), "{printed}");
+        assert!(
+            printed.contains("\"DB_PASSWORD\": \"********\""),
+            "{printed}"
+        );
+        assert!(
+            printed.contains("postgres://app:********@db/shop"),
+            "{printed}"
+        );
+        assert!(printed.contains("\"REGION\": \"ams\""), "{printed}");
+        assert!(said.contains("shown as ********"), "{said}");
+    }
+    let out = app(dir.path(), &["render", "web.yml", "--show-secrets"], &env);
+    assert!(stdout(&out).contains("pa\\\"ss-9"), "{}", stdout(&out));
 }

@@ -549,3 +549,27 @@ fn https_is_checked_against_the_systems_roots() {
     );
     assert!(marathon.requests().is_empty());
 }
+
+/// A secret macro's value is masked where it is printed, never where it is
+/// sent.
+#[test]
+fn a_secret_macro_is_sent_as_it_is() {
+    let marathon = Double::start(&[]);
+    let written = plan("sec").replace(
+        "service:",
+        "env: {DB_PASSWORD: \"%%DB_PASSWORD%%\"}\nservice:",
+    );
+    let dir = plans(&[("sec.yml", &written)]);
+    let out = deploy(
+        dir.path(),
+        &["sec.yml", "--marathon", &marathon.url()],
+        &[("DB_PASSWORD", "s3cret-9")],
+    );
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!format!("{stdout}{stderr}").contains("s3cret-9"));
+    assert_eq!(
+        marathon.app("shop/sec").unwrap()["env"]["DB_PASSWORD"],
+        "s3cret-9"
+    );
+}

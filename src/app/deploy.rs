@@ -26,6 +26,7 @@ pub fn run(plans: &[Plan], args: &DeployArgs, ui: Ui) -> Result<ExitCode> {
     let marathon = Marathon::new(&args.marathon, user.as_deref(), password.as_deref())?;
     let mut out = std::io::stdout().lock();
     if args.dry_run {
+        super::masked_note(plans, args.plans.show_secrets, ui);
         for plan in plans {
             writeln!(
                 out,
@@ -35,7 +36,11 @@ pub fn run(plans: &[Plan], args: &DeployArgs, ui: Ui) -> Result<ExitCode> {
             )?;
             // Text first: a reader that stops reading is an io::Error,
             // which ends the run as SIGPIPE would.
-            writeln!(out, "{}", serde_json::to_string_pretty(&plan.app)?)?;
+            writeln!(
+                out,
+                "{}",
+                super::plan::shown(plan, args.plans.show_secrets)?
+            )?;
         }
         return Ok(ExitCode::SUCCESS);
     }

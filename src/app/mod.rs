@@ -106,10 +106,11 @@ pub fn run(command: &AppCommand, ui: Ui) -> Result<ExitCode> {
         AppCommand::Render(args) => {
             let plans = load(args, ui)?;
             let mut out = std::io::stdout().lock();
+            masked_note(&plans, args.show_secrets, ui);
             for plan in &plans {
                 // Text first: a reader that stops reading is an io::Error,
                 // which ends the run as SIGPIPE would.
-                writeln!(out, "{}", serde_json::to_string_pretty(&plan.app)?)?;
+                writeln!(out, "{}", plan::shown(plan, args.show_secrets)?)?;
             }
             out.flush()?;
             Ok(ExitCode::SUCCESS)
@@ -125,6 +126,16 @@ pub fn run(command: &AppCommand, ui: Ui) -> Result<ExitCode> {
             let plans = load(&args.plans, ui)?;
             deploy::run(&plans, args, ui)
         }
+    }
+}
+
+/// Says, when values are masked in what is printed, that they are.
+pub fn masked_note(plans: &[Plan], show: bool, ui: Ui) {
+    if !show && !ui.quiet && plans.iter().any(|p| !p.secrets.is_empty()) {
+        eprintln!(
+            "note: the values of macros named like secrets are shown as ********; \
+             --show-secrets prints them (deploy sends them as they are)"
+        );
     }
 }
 

@@ -45,6 +45,9 @@ pub struct Plan {
     pub app: Value,
     /// Whether SERVICE_NAME and SERVICE_TAGS came from a `service:` block.
     pub service_block: bool,
+    /// The values of the macros the plan uses whose names say they are
+    /// secrets (`%%DB_PASSWORD%%`): shown masked.
+    pub secrets: Vec<String>,
     spots: BTreeMap<String, Spot>,
 }
 
@@ -149,12 +152,14 @@ pub fn read(
     findings: &mut Findings,
 ) -> Option<Plan> {
     let shown = path.display().to_string();
-    let (mut app, mut spots) = document(path, None, &shown, macros, findings)?;
+    let (mut app, mut spots, mut secrets) = document(path, None, &shown, macros, findings)?;
     if let Some(env) = env {
         match overlay(path, env) {
             Ok(Some(over)) => {
                 let over_shown = over.display().to_string();
-                let (value, over_spots) = document(&over, None, &over_shown, macros, findings)?;
+                let (value, over_spots, over_secrets) =
+                    document(&over, None, &over_shown, macros, findings)?;
+                secrets.extend(over_secrets);
                 if !value.is_object() {
                     findings.error(
                         Spot {
@@ -215,6 +220,7 @@ pub fn read(
         app,
         service_block: false,
         spots,
+        secrets,
     })
 }
 
@@ -227,7 +233,7 @@ pub fn read_text(
     findings: &mut Findings,
 ) -> Option<Plan> {
     let shown = path.display().to_string();
-    let (app, spots) = document(path, Some(text), &shown, macros, findings)?;
+    let (app, spots, secrets) = document(path, Some(text), &shown, macros, findings)?;
     if !app.is_object() {
         findings.error(
             Spot {
@@ -248,6 +254,7 @@ pub fn read_text(
         app,
         service_block: false,
         spots,
+        secrets,
     })
 }
 
@@ -298,7 +305,7 @@ fn document(
     shown: &str,
     macros: &Macros,
     findings: &mut Findings,
-) -> Option<(Value, Spots)> {
+) -> Option<(Value, Spots, Vec<String>)> {
     let file: Rc<str> = shown.into();
     let at = |line| Spot {
         file: file.clone(),
@@ -390,8 +397,14 @@ fn document(
     let used = std::mem::take(&mut reader.used);
     let (spots, broken) = (std::mem::take(&mut reader.spots), reader.broken);
     let mut missing = false;
+    let mut secrets = Vec::new();
     for index in used {
         let u = &uses[index];
+        if let Some(value) = macros.0.get(&u.name).filter(|v| !v.is_empty())
+            && secret_name(&u.name)
+        {
+            secrets.push(value.clone());
+        }
         let withheld = macros.1.contains(&u.name);
         let problem = match macros.0.get(&u.name) {
             None if withheld => {
@@ -420,7 +433,32 @@ fn document(
             &fix,
         );
     }
-    (!missing && !broken).then_some((value, spots))
+    (!missing && !broken).then_some((value, spots, secrets))
+}
+
+/// Whether a macro's name says its value is a secret.
+pub fn secret_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    crate::params::SECRET_WORDS
+        .iter()
+        .chain(&["passwd", "apikey", "api_key", "private_key"])
+        .any(|word| lower.contains(word))
+}
+
+/// The app as JSON text, with the values of its secret macros masked
+/// unless `show` is given.
+pub fn shown(plan: &Plan, show: bool) -> Result<String, serde_json::Error> {
+    let mut text = serde_json::to_string_pretty(&plan.app)?;
+    if !show {
+        for secret in &plan.secrets {
+            let escaped = serde_json::to_string(secret)?;
+            let inner = &escaped[1..escaped.len() - 1];
+            if !inner.is_empty() {
+                text = text.replace(inner, "********");
+            }
+        }
+    }
+    Ok(text)
 }
 
 /// `text` with every `%%NAME%%` swapped for a placeholder, and the macros

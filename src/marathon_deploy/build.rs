@@ -95,6 +95,7 @@ pub fn build(
         let over = document(&over_path, over_yaml, environment, macros, findings)?;
         let base = std::mem::take(&mut app.app);
         app.app = merged(base, over.app);
+        app.secrets.extend(over.secrets);
     }
     let caps_at = CAPS.map(|(key, ..)| app.spot(&format!("/{key}")));
     let object = app.app.as_object_mut()?;
@@ -111,6 +112,7 @@ pub fn build(
         }
         Some(other) => other.to_string(),
     };
+    let mut secrets = Vec::new();
     if args.force {
         env_of(object).insert(
             "UNIQUE_ID".into(),
@@ -128,6 +130,9 @@ pub fn build(
             .filter(|r| !r.is_empty())
         {
             env_of(object).insert(rest.to_string(), Value::String(value.clone()));
+            if plan::secret_name(rest) && !value.is_empty() {
+                secrets.push(value.clone());
+            }
         }
     }
     let env = env_of(object);
@@ -162,6 +167,7 @@ pub fn build(
             }
         }
     }
+    app.secrets.extend(secrets);
     Some(app)
 }
 

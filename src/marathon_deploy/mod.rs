@@ -63,7 +63,8 @@ pub fn run(words: &[String], ui: Ui) -> Result<ExitCode> {
         ),
     };
     if args.noop {
-        writeln!(out, "{}", serde_json::to_string_pretty(&plan.app)?)?;
+        crate::app::masked_note(std::slice::from_ref(&plan), false, ui);
+        writeln!(out, "{}", crate::app::plan::shown(&plan, false)?)?;
         return Ok(ExitCode::SUCCESS);
     }
     // Both or neither, as marathon_deploy takes them.
