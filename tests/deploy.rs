@@ -573,3 +573,62 @@ fn a_secret_macro_is_sent_as_it_is() {
         "s3cret-9"
     );
 }
+
+/// The double answers what Marathon 1.4.10 refuses as the validation cases
+/// say (from the data, not from panteras' rules), and `app check` refuses
+/// every one of those apps before anything is sent.
+#[test]
+fn the_double_answers_the_validation_cases_as_marathon_and_check_refuses_them_first() {
+    let folder = common::shared().join("marathon/1.4.10/validation-cases");
+    let marathon = Double::start(&["--cases", folder.to_str().unwrap()]);
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    let mut tried = 0;
+    for path in names {
+        let case: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let status = case["expect"]["status"].as_u64().unwrap();
+        let whole = case["method"] == "POST"
+            || case["url"]
+                .as_str()
+                .unwrap()
+                .contains("partialUpdate=false");
+        if !whole || case.get("existing").is_some() || !matches!(status, 400 | 422 | 500) {
+            continue;
+        }
+        tried += 1;
+        let body = case["app"].to_string();
+        let mut stream = TcpStream::connect(("127.0.0.1", marathon.port)).unwrap();
+        write!(
+            stream,
+            "PUT /v2/apps/case?partialUpdate=false HTTP/1.0\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert_eq!(
+            answer.split_whitespace().nth(1),
+            Some(status.to_string().as_str()),
+            "{}: {answer}",
+            path.display()
+        );
+        let dir = plans(&[("app.json", &body)]);
+        let out = Command::new(env!("CARGO_BIN_EXE_panteras"))
+            .env_clear()
+            .current_dir(dir.path())
+            .args(["app", "check", "app.json"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}: {}",
+            path.display(),
+            text(&out).1
+        );
+    }
+    assert!(tried >= 40, "{tried} cases");
+}

@@ -12,9 +12,11 @@ It answers as apps.raml, deployments.raml and traits.raml say:
 - PUT /v2/apps/{id}: 201 (created) or 200 (updated) with {deploymentId,
   version} and a Marathon-Deployment-Id header; 409 with the locking
   deployments while one of the app runs, unless force=true (which cancels
-  it); 422 with {message, details} when a health check's portIndex
-  addresses no port (a rule the JSON schema does not hold); 401 without
-  the right credentials when --user is given.
+  it); Marathon's own answer (400, 422 or 500 with its message and
+  details) to a body that a case of --cases (Marathon 1.4.10's validation
+  cases) holds, and 422 as Marathon words it when a health check's
+  portIndex addresses no port; 401 without the right credentials when
+  --user is given.
 - GET /v2/deployments: the running deployments, in the shape of
   v2/examples/deployments.json; each GET moves every deployment one step.
 - GET /v2/apps/{id}: {app} with the fields Marathon fills in (version,
@@ -40,6 +42,7 @@ import base64
 import copy
 import itertools
 import json
+import os
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -194,18 +197,47 @@ def shown(deployment_id, deployment):
 
 
 def refused_ports(app):
-    """Marathon's own rule: a health check's portIndex addresses a port."""
+    """Marathon's own rule (validation.md, hc-port-index): a health check's
+    portIndex addresses a port; answered as Marathon answers it."""
     docker = (app.get("container") or {}).get("docker") or {}
     ports = len(docker.get("portMappings") or app.get("portDefinitions") or [])
     details = []
     for i, check in enumerate(app.get("healthChecks") or []):
-        if check.get("protocol") in ("COMMAND", "MESOS_TCP", "MESOS_HTTP", "TCP", "HTTP", None) \
+        if check.get("protocol") in ("MESOS_TCP", "MESOS_HTTP", "TCP", "HTTP", None) \
                 and check.get("portIndex", 0) >= max(ports, 1) and "port" not in check:
             details.append({
                 "path": "/healthChecks(%d)" % i,
-                "errors": ["the portIndex of this health check names no port of the app"],
-            })
+                "errors": ["Health check port indices must address an element of the ports "
+                           "array or container port mappings."]})
     return details
+
+
+# Marathon 1.4.10's answers from the data: the validation cases whose
+# request is read and checked as a whole app (POST, or PUT with
+# partialUpdate=false), by their body.
+CASES = {}
+
+
+def load_cases(folder):
+    for name in sorted(os.listdir(folder)):
+        if not name.endswith(".json"):
+            continue
+        with open(os.path.join(folder, name)) as f:
+            case = json.load(f)
+        whole = case["method"] == "POST" or "partialUpdate=false" in case["url"]
+        if whole and "existing" not in case and case["expect"]["status"] in (400, 422, 500):
+            CASES[json.dumps(case["app"], sort_keys=True)] = case["expect"]
+
+
+def answer_of_the_data(body):
+    """Marathon's answer to `body`, when a validation case holds it."""
+    expect = CASES.get(json.dumps(body, sort_keys=True))
+    if expect is None:
+        return None
+    reply = {"message": expect.get("message") or expect.get("message_prefix") or "Object is not valid"}
+    if "details" in expect:
+        reply["details"] = expect["details"]
+    return expect["status"], reply
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -294,9 +326,12 @@ class Handler(BaseHTTPRequestHandler):
         if "refused" in app_id:
             return self.reply(422, {"message": "Object is not valid", "details": [
                 {"path": "/healthChecks(0)", "errors": ["refused by a rule of the group"]}]})
+        known = answer_of_the_data(body)
+        if known is not None:
+            return self.reply(known[0], known[1])
         details = refused_ports(body)
         if details:
-            return self.reply(422, {"message": "the app definition is refused", "details": details})
+            return self.reply(422, {"message": "Object is not valid", "details": details})
         force = query.get("force") == ["true"]
         if "locked" in app_id and app_id not in LOCKED_ONCE:
             LOCKED_ONCE.add(app_id)
@@ -356,9 +391,12 @@ def main():
     parser.add_argument("--password", default="")
     parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"),
                         help="serve HTTPS with this certificate")
+    parser.add_argument("--cases", help="Marathon's validation cases (a folder): their answers")
     parser.add_argument("--app", action="append", default=[],
                         help="an app Marathon has already (JSON), its deployment done")
     args = parser.parse_args()
+    if args.cases:
+        load_cases(args.cases)
     for text in args.app:
         app = json.loads(text)
         app_id = "/" + app["id"].strip("/")
