@@ -295,10 +295,16 @@ pub struct DeployArgs {
         value_name = "URL",
         env = "MARATHON_URL",
         value_delimiter = ',',
-        required = true,
+        required_unless_present = "cluster",
         hide_env_values = true
     )]
     pub marathon: Vec<String>,
+    /// One Marathon cluster, as its URLs tried in turn (comma-separated);
+    /// repeated, the plans are deployed to each cluster in turn, the first
+    /// failure stopping the run, which ends with each cluster's result.
+    /// Given, --marathon and MARATHON_URL are not used.
+    #[arg(long, value_name = "URL[,URL...]")]
+    pub cluster: Vec<String>,
     /// How long one plan's deployment may take before it is cancelled
     /// (and Marathon rolls it back).
     #[arg(long, value_name = "DURATION", default_value = "300s")]

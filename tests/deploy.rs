@@ -632,3 +632,69 @@ fn the_double_answers_the_validation_cases_as_marathon_and_check_refuses_them_fi
     }
     assert!(tried >= 40, "{tried} cases");
 }
+
+/// `--cluster` names one Marathon (its URLs a fail-over list); repeated,
+/// the plans go to each in turn, and a failure says what each got.
+#[test]
+fn plans_go_to_every_cluster_in_turn_and_a_failure_says_what_each_got() {
+    let first = Double::start(&[]);
+    let second = Double::start(&[]);
+    let dead = format!("http://127.0.0.1:{}", common::free_port());
+    let dir = plans(&[("web.yml", &plan("web")), ("api.yml", &plan("api"))]);
+    let both = format!("{dead},{}", second.url());
+    let out = deploy(
+        dir.path(),
+        &[
+            "web.yml",
+            "api.yml",
+            "--cluster",
+            &first.url(),
+            "--cluster",
+            &both,
+        ],
+        &[],
+    );
+    let (_, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    for marathon in [&first, &second] {
+        assert!(marathon.app("shop/web").is_some() && marathon.app("shop/api").is_some());
+    }
+    assert!(
+        stderr.contains(&format!("cluster 2 ({}): deployed", second.url())),
+        "{stderr}"
+    );
+
+    // The second cluster cannot be reached: the first has the app, the
+    // third is not tried.
+    let third = Double::start(&[]);
+    let dir = plans(&[("new.yml", &plan("new"))]);
+    let out = deploy(
+        dir.path(),
+        &[
+            "new.yml",
+            "--cluster",
+            &first.url(),
+            "--cluster",
+            &dead,
+            "--cluster",
+            &third.url(),
+        ],
+        &[],
+    );
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cluster 1 ({}): deployed", first.url())),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("cluster 2 ({dead}): failed")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("cluster 3 ({}): not tried", third.url())),
+        "{stderr}"
+    );
+    assert!(first.app("shop/new").is_some());
+    assert!(third.calls().is_empty(), "{:?}", third.calls());
+}

@@ -15,7 +15,9 @@ use super::plan::{Plan, field};
 use crate::Ui;
 use crate::cli::DeployArgs;
 
-/// Deploys `plans` in order; the first that fails stops the run.
+/// Deploys `plans` in order to each cluster in turn (one `--marathon`
+/// list, or each `--cluster`); the first failure stops the run, which ends
+/// with what each cluster got.
 pub fn run(plans: &[Plan], args: &DeployArgs, ui: Ui) -> Result<ExitCode> {
     let timeout = duration(&args.timeout, "--timeout")?;
     let interval = duration(&args.interval, "--interval")?;
@@ -23,40 +25,65 @@ pub fn run(plans: &[Plan], args: &DeployArgs, ui: Ui) -> Result<ExitCode> {
         .ok()
         .filter(|u| !u.is_empty());
     let password = std::env::var("MARATHON_PASSWORD").ok();
-    let marathon = Marathon::new(&args.marathon, user.as_deref(), password.as_deref())?;
+    let lists: Vec<Vec<String>> = if args.cluster.is_empty() {
+        vec![args.marathon.clone()]
+    } else {
+        args.cluster
+            .iter()
+            .map(|c| {
+                c.split(',')
+                    .filter(|u| !u.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .collect()
+    };
+    // Every cluster's URLs are read before anything is sent.
+    let clusters: Vec<Marathon> = lists
+        .iter()
+        .map(|urls| Marathon::new(urls, user.as_deref(), password.as_deref()))
+        .collect::<Result<_>>()?;
+    let several = clusters.len() > 1;
     let mut out = std::io::stdout().lock();
     if args.dry_run {
         super::masked_note(plans, args.plans.show_secrets, ui);
-        for plan in plans {
-            writeln!(
-                out,
-                "PUT {}{}",
-                marathon.url(),
-                put_path(plan, args.force, false)
-            )?;
-            // Text first: a reader that stops reading is an io::Error,
-            // which ends the run as SIGPIPE would.
-            writeln!(
-                out,
-                "{}",
-                super::plan::shown(plan, args.plans.show_secrets)?
-            )?;
+        for marathon in &clusters {
+            for plan in plans {
+                writeln!(
+                    out,
+                    "PUT {}{}",
+                    marathon.url(),
+                    put_path(plan, args.force, false)
+                )?;
+                // Text first: a reader that stops reading is an io::Error,
+                // which ends the run as SIGPIPE would.
+                writeln!(
+                    out,
+                    "{}",
+                    super::plan::shown(plan, args.plans.show_secrets)?
+                )?;
+            }
         }
         return Ok(ExitCode::SUCCESS);
     }
     if args.diff {
-        for plan in plans {
-            let reply = marathon.request("GET", &app_path(plan), None)?;
-            let current = match reply.status {
-                200 => reply.body.get("app").cloned().unwrap_or(Value::Null),
-                404 => Value::Null,
-                _ => bail!(
-                    "GET {}: Marathon answered {}",
-                    app_path(plan),
-                    reply.message()
-                ),
-            };
-            write!(out, "{}", super::diff::diff(plan, &app_id(plan), &current))?;
+        for marathon in &clusters {
+            if several {
+                writeln!(out, "# {}", marathon.url())?;
+            }
+            for plan in plans {
+                let reply = marathon.request("GET", &app_path(plan), None)?;
+                let current = match reply.status {
+                    200 => reply.body.get("app").cloned().unwrap_or(Value::Null),
+                    404 => Value::Null,
+                    _ => bail!(
+                        "GET {}: Marathon answered {}",
+                        app_path(plan),
+                        reply.message()
+                    ),
+                };
+                write!(out, "{}", super::diff::diff(plan, &app_id(plan), &current))?;
+            }
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -67,9 +94,31 @@ pub fn run(plans: &[Plan], args: &DeployArgs, ui: Ui) -> Result<ExitCode> {
         timeout,
         interval,
     };
+    for (n, marathon) in clusters.iter().enumerate() {
+        if let Err(e) = deploy_all(marathon, plans, &sending, ui) {
+            if !several {
+                return Err(e);
+            }
+            let mut lines = vec![format!("cluster {} ({}): failed", n + 1, marathon.url())];
+            for (k, other) in clusters.iter().enumerate().filter(|(k, _)| *k != n) {
+                let what = if k < n { "deployed" } else { "not tried" };
+                lines.push(format!("cluster {} ({}): {what}", k + 1, other.url()));
+            }
+            lines.sort();
+            return Err(e.context(lines.join("\n")));
+        }
+        if several && !ui.quiet {
+            eprintln!("cluster {} ({}): deployed", n + 1, marathon.url());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Deploys `plans` in order to one Marathon; the first that fails stops.
+fn deploy_all(marathon: &Marathon, plans: &[Plan], sending: &Sending, ui: Ui) -> Result<()> {
     for (done, plan) in plans.iter().enumerate() {
         let id = app_id(plan);
-        if let Err(e) = deploy_one(&marathon, plan, &sending, ui) {
+        if let Err(e) = deploy_one(marathon, plan, sending, ui) {
             let rest: Vec<String> = plans[done + 1..].iter().map(app_id).collect();
             let e = if rest.is_empty() {
                 e
@@ -82,7 +131,7 @@ pub fn run(plans: &[Plan], args: &DeployArgs, ui: Ui) -> Result<ExitCode> {
             return Err(e.context(format!("{id} was not deployed")));
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// How a plan is sent and watched.
