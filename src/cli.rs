@@ -159,7 +159,9 @@ pub struct OutputArgs {
     /// Print the files that would be written; write nothing.
     #[arg(long, conflicts_with_all = ["diff", "check"])]
     pub dry_run: bool,
-    /// Print a unified diff against the files on disk; write nothing.
+    /// Print what would change against the files on disk, write nothing:
+    /// docker-compose.yml key by key (what the container gets), the other
+    /// files as unified diffs.
     #[arg(long)]
     pub diff: bool,
     /// Exit 1 when any file would change; write nothing.
@@ -248,8 +250,8 @@ pub enum AppCommand {
     /// Print each plan as the Marathon JSON deploy would send.
     #[command(after_long_help = APP_RENDER_HELP)]
     Render(PlanArgs),
-    /// Report every problem of the plans: Marathon's schema, routing tags,
-    /// TCP ports, health checks, canaries.
+    /// Report the problems of the plans: what Marathon 1.4.10 refuses,
+    /// routing tags, TCP ports, health checks, canaries.
     #[command(after_long_help = APP_CHECK_HELP)]
     Check(PlanArgs),
     /// Send each plan to Marathon and wait until its tasks run and are healthy.
