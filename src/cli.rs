@@ -173,6 +173,11 @@ pub struct OutputArgs {
     /// Directory whose templates replace the built-in ones of the same name.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+    /// Write only what generate_yml.sh wrote (docker-compose.yml, which
+    /// mounts no file of panteras', and restricted/env): the container runs
+    /// the image's own daemon files. The first step of a migration.
+    #[arg(long)]
+    pub image_files: bool,
 }
 
 #[derive(Args, Debug)]

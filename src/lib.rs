@@ -144,7 +144,11 @@ pub fn generate(args: &GenerateArgs, system: &dyn System, ui: Ui) -> Result<Exit
     if errors > 0 {
         bail!("{} above; nothing was written", plural(errors, "error"));
     }
-    let mut files = render::render(&settings, args.output.templates.as_deref())?;
+    let mut files = render::render(
+        &settings,
+        args.output.templates.as_deref(),
+        args.output.image_files,
+    )?;
     files.push(output::env_file(Path::new("")));
     let out = args.out.as_ref().unwrap_or(&args.input.dir);
     write_out(out, &files, &args.output, ui)
@@ -223,7 +227,7 @@ pub fn cluster(args: &ClusterArgs, ui: Ui) -> Result<ExitCode> {
             }
         }
         if errors.is_empty() {
-            files.extend(host.files(&renderer, &settings)?);
+            files.extend(host.files(&renderer, &settings, args.output.image_files)?);
         }
     }
     let warnings = warnings.into_iter().map(|(finding, hosts)| {

@@ -604,3 +604,61 @@ fn replaced_playbook_files_are_the_runners_and_writable_by_it_alone() {
         assert_eq!(meta.mode() & 0o777, 0o644, "{}", file.display());
     }
 }
+
+/// `image_files: true` in the inventory gives every host only what
+/// generate_yml.sh wrote; a host's own `image_files: false` takes
+/// panteras' files; `--image-files` gives every host the image's.
+#[test]
+fn image_files_give_hosts_only_what_the_old_script_wrote() {
+    let dir = inventory(
+        "image_files: true
+masters:
+  - {host: m1, ip: 10.0.0.1}
+slaves:
+  - {host: s1, ip: 10.0.0.11, image_files: false}
+  - {host: s2, ip: 10.0.0.12}
+",
+    );
+    let out = cluster(dir.path(), &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hosts = dir.path().join("hosts");
+    let mounts = |host: &str| {
+        std::fs::read_to_string(hosts.join(host).join("docker-compose.yml"))
+            .unwrap()
+            .contains("./generated/")
+    };
+    for host in ["m1", "s2"] {
+        assert!(!hosts.join(host).join("generated").exists(), "{host}");
+        assert!(!mounts(host), "{host}");
+        assert!(hosts.join(host).join("restricted/env").exists(), "{host}");
+    }
+    assert!(
+        hosts
+            .join("s1/generated/supervisord/supervisord.conf")
+            .exists()
+    );
+    assert!(mounts("s1"));
+
+    let dir = inventory("masters:\n  - {host: m1, ip: 10.0.0.1}\n");
+    let out = cluster(dir.path(), &["--image-files"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!dir.path().join("hosts/m1/generated").exists());
+
+    let dir = inventory("image_files: maybe\nmasters: [{host: m1, ip: 10.0.0.1}]\n");
+    let out = cluster(dir.path(), &[]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("cluster.yaml:1") && said.contains("image_files: expected true"),
+        "{said}"
+    );
+    assert!(!dir.path().join("hosts").exists());
+}

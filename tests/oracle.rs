@@ -186,3 +186,58 @@ fn panteras_keeps_the_old_scripts_compose_environment() {
         );
     }
 }
+
+/// With `--image-files`, panteras writes what the script wrote: on every
+/// scenario the container gets the script's volumes (no file of panteras'
+/// is mounted), no digest label, and nothing is written under generated/;
+/// its environment is the one the test above compares.
+#[test]
+fn with_image_files_the_container_gets_the_scripts_volumes_and_no_file_of_panteras() {
+    let volumes = |value: &serde_json::Value| -> Vec<String> {
+        let mut list: Vec<String> = value
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str())
+                    .map(|v| v.trim().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        list.sort();
+        list
+    };
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for scenario in scenarios() {
+        if scenario.host.contains("HOST_DOCKER=true") && !Path::new(DOCKER_BINARY).exists() {
+            continue;
+        }
+        let mut host = Host::bare().file("host", &scenario.host);
+        for (k, v) in &scenario.env {
+            host = host.env(k, v);
+        }
+        host.compose(&["--image-files"]);
+        let theirs: serde_json::Value = serde_norway::from_str(&scenario.compose).unwrap();
+        let ours = common::compose_json(&host.path().join("docker-compose.yml"));
+        let ours = &ours["services"]["panteras"];
+        let (a, b) = (
+            volumes(&theirs["panteras"]["volumes"]),
+            volumes(&ours["volumes"]),
+        );
+        if a != b {
+            failures.push(format!(
+                "{}: volumes\n  script   {a:?}\n  panteras {b:?}",
+                scenario.name
+            ));
+        }
+        if !ours["labels"].is_null() {
+            failures.push(format!("{}: labels {}", scenario.name, ours["labels"]));
+        }
+        if host.path().join("generated").exists() {
+            failures.push(format!("{}: generated/ was written", scenario.name));
+        }
+        compared += 1;
+    }
+    assert!(compared >= 20, "{compared} scenarios compared");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

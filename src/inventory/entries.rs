@@ -20,6 +20,8 @@ pub(super) struct Entry {
     pub(super) slave: Option<bool>,
     /// Where its files go on the host (`panteras_dir:`).
     pub(super) panteras_dir: Option<String>,
+    /// Its own `image_files:`, over the inventory's.
+    pub(super) image_files: Option<bool>,
     pub(super) line: usize,
 }
 
@@ -36,7 +38,7 @@ pub(super) fn boolean(text: &str) -> Option<bool> {
 pub(super) fn entry(node: &Node, master: bool, problems: &mut Problems) -> Option<Entry> {
     let line = node.line();
     let (mut host, mut ip, mut fqdn, mut own) = (None, None, None, Vec::new());
-    let (mut slave, mut panteras_dir) = (None, None);
+    let (mut slave, mut panteras_dir, mut image_files) = (None, None, None);
     for (key, value, key_line) in pairs(node, "a host's entry", problems) {
         let Some(text) = value.text().filter(|_| key != "settings") else {
             if key == "settings" {
@@ -72,6 +74,13 @@ pub(super) fn entry(node: &Node, master: bool, problems: &mut Problems) -> Optio
                 fqdn = Some((text, value.line()));
             }
             "panteras_dir" => panteras_dir = super::rollout::panteras_dir(&text, value.line(), problems),
+            "image_files" => match boolean(&text) {
+                Some(only) => image_files = Some(only),
+                None => problems.add(
+                    value.line(),
+                    format!("image_files {text:?}: expected true (this host gets only what generate_yml.sh wrote) or false"),
+                ),
+            },
             "slave" if master => match boolean(&text) {
                 Some(runs) => slave = Some(runs),
                 None => problems.add(
@@ -86,7 +95,7 @@ pub(super) fn entry(node: &Node, master: bool, problems: &mut Problems) -> Optio
             _ => problems.add(
                 key_line,
                 format!(
-                    "unknown key `{key}` in a host's entry; expected host, ip, fqdn, panteras_dir, {}settings",
+                    "unknown key `{key}` in a host's entry; expected host, ip, fqdn, panteras_dir, image_files, {}settings",
                     if master { "slave or " } else { "or " }
                 ),
             ),
@@ -107,6 +116,7 @@ pub(super) fn entry(node: &Node, master: bool, problems: &mut Problems) -> Optio
         master,
         slave,
         panteras_dir,
+        image_files,
         line,
     })
 }

@@ -44,6 +44,9 @@ pub struct Host {
     pub master: bool,
     /// Where its files go on the host, when its entry says.
     pub panteras_dir: Option<String>,
+    /// Whether it gets only what generate_yml.sh wrote, its container
+    /// running the image's own daemon files (`image_files:`).
+    pub image_files: bool,
     /// Where its entry is: `cluster.yaml:12`.
     pub origin: String,
     /// The restricted/host written for it.
@@ -98,6 +101,7 @@ impl Inventory {
         let mut lists: Vec<(&Node, bool)> = Vec::new();
         let mut masters_line = None;
         let mut masters_are_slaves = false;
+        let mut image_files = false;
         let mut rollout = Rollout::default();
         for (key, value, line) in pairs(root, "the inventory", &mut problems) {
             match key.as_str() {
@@ -121,6 +125,13 @@ impl Inventory {
                         "masters_are_slaves: expected true (every master runs the slave daemons too) or false".into(),
                     ),
                 },
+                "image_files" => match value.text().as_deref().and_then(boolean) {
+                    Some(only) => image_files = only,
+                    None => problems.add(
+                        value.line(),
+                        "image_files: expected true (every host gets only what generate_yml.sh wrote) or false".into(),
+                    ),
+                },
                 "rollout" => rollout = rollout::rollout(value, &mut problems),
                 "masters" | "slaves" => {
                     if key == "masters" {
@@ -131,7 +142,7 @@ impl Inventory {
                 _ => problems.add(
                     line,
                     format!(
-                        "unknown key `{key}`; expected name, datacenter, settings, masters_are_slaves, rollout, masters or slaves"
+                        "unknown key `{key}`; expected name, datacenter, settings, masters_are_slaves, image_files, rollout, masters or slaves"
                     ),
                 ),
             }
@@ -278,6 +289,7 @@ impl Inventory {
                 ip: entry.ip,
                 master: entry.master,
                 panteras_dir: entry.panteras_dir.clone(),
+                image_files: entry.image_files.unwrap_or(image_files),
                 origin: source.at(entry.line),
                 host_file,
                 origins,
@@ -389,14 +401,19 @@ impl Host {
     }
 
     /// Every file of this host under `<name>/`.
-    pub fn files(&self, renderer: &Renderer, settings: &Settings) -> Result<Vec<RenderedFile>> {
+    pub fn files(
+        &self,
+        renderer: &Renderer,
+        settings: &Settings,
+        image_files: bool,
+    ) -> Result<Vec<RenderedFile>> {
         let dir = PathBuf::from(&self.name);
         // restricted/host may hold any setting of the inventory, passwords
         // among them: 0600 like every file holding a secret.
         let mut files = vec![
             RenderedFile::new(dir.join("restricted/host"), self.host_file.clone()).secret_if(true),
         ];
-        for file in renderer.render(settings)? {
+        for file in renderer.render(settings, image_files || self.image_files)? {
             files.push(RenderedFile {
                 path: dir.join(&file.path),
                 ..file

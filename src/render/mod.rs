@@ -197,9 +197,14 @@ impl Renderer {
     }
 
     /// Renders every file of a host: the compose file first, then the
-    /// daemon files it mounts.
-    pub fn render(&self, settings: &Settings) -> Result<Vec<RenderedFile>> {
-        let generated: Vec<&Generated> = GENERATED.iter().filter(|g| (g.when)(settings)).collect();
+    /// daemon files it mounts; with `image_files`, the compose file alone,
+    /// which mounts none (the container runs the image's own files, as
+    /// with generate_yml.sh).
+    pub fn render(&self, settings: &Settings, image_files: bool) -> Result<Vec<RenderedFile>> {
+        let generated: Vec<&Generated> = GENERATED
+            .iter()
+            .filter(|g| !image_files && (g.when)(settings))
+            .collect();
         let model = model(settings, &generated);
         let mut context = Context::from_serialize(&model)
             .map_err(|e| anyhow!("cannot build the template context: {e}"))?;
@@ -214,7 +219,12 @@ impl Renderer {
         // A bind-mounted file that is replaced (a new inode) is not seen by
         // a running container: the digest label changes the compose file's
         // service, so `docker compose up -d` recreates the container.
-        context.insert("mounted_digest", &mounted_digest(&files[1..]));
+        let digest = if generated.is_empty() {
+            String::new()
+        } else {
+            mounted_digest(&files[1..])
+        };
+        context.insert("mounted_digest", &digest);
         files[0].content = self.render_one("docker-compose.yml", &context)?;
         // A secret given on a command line is in the compose environment.
         files[0].secret = !crate::vars::params_with_secrets(|n| settings.text(n)).is_empty();
@@ -318,8 +328,12 @@ fn mounted_digest(files: &[RenderedFile]) -> String {
 }
 
 /// Renders every file of one host (see [`Renderer`] for many).
-pub fn render(settings: &Settings, overrides: Option<&Path>) -> Result<Vec<RenderedFile>> {
-    Renderer::new(overrides)?.render(settings)
+pub fn render(
+    settings: &Settings,
+    overrides: Option<&Path>,
+    image_files: bool,
+) -> Result<Vec<RenderedFile>> {
+    Renderer::new(overrides)?.render(settings, image_files)
 }
 
 fn engine(delimiters: Delimiters) -> Result<Tera> {
