@@ -585,3 +585,48 @@ fn three_twin_masters_form_one_zookeeper_ensemble() {
         nothing_left(up, false);
     }
 }
+
+/// The first step of a migration: with `--image-files` the container runs
+/// the image's own daemon files (none of panteras' is mounted), and a
+/// master's daemons start on them from the compose environment alone.
+#[test]
+fn the_image_files_step_starts_the_twin_on_the_images_own_files() {
+    let test = "the_image_files_step_starts_the_twin_on_the_images_own_files";
+    let Some(tag) = twin(test) else { return };
+    let Some(compose_v2) = tools::built_tool("compose-go/compose/docker-compose", test) else {
+        return;
+    };
+    let ip = "127.0.0.31";
+    let host = Host::new()
+        .env("HOSTNAME", "twin-image-files")
+        .env("FQDN", "twin-image-files");
+    let image_tag = format!("PANTERAS_IMAGE_TAG={tag}");
+    host.compose(&[
+        "--ip",
+        ip,
+        "--listen-ip",
+        ip,
+        "--role",
+        "master",
+        "--set",
+        &image_tag,
+        "--image-files",
+    ]);
+    assert!(!host.path().join("generated").exists());
+    let up = start(&host, &compose_v2, "panteras-twin-image-files");
+    let status = wait_running(&up, MASTER);
+    for (name, state) in &status {
+        let expected = MASTER.contains(&name.as_str()) || name == "stdout";
+        assert_eq!(state == "RUNNING", expected, "{name} is {state}");
+    }
+    let image_conf = std::fs::read_to_string(
+        common::shared().join("image/0.3.9/infrastructure/supervisord.conf"),
+    )
+    .unwrap();
+    assert_eq!(
+        up.exec(&["cat", "/etc/supervisord.conf"]),
+        image_conf,
+        "not the image's own supervisord.conf"
+    );
+    nothing_left(&up, false);
+}
