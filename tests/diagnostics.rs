@@ -604,3 +604,35 @@ fn config_as_shell_assignments_refuses_to_write_a_masked_password() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("SUPERVISOR_PASSWORD='s3cret'"));
 }
+
+/// A slave the old docs set up with `MASTER=false ./generate_yml.sh` has
+/// no MASTER in restricted/host: `check` on it, master by default, names
+/// that way out in the ZooKeeper id's fix, and with MASTER=false (as the
+/// old command line gave it) finds no error.
+#[test]
+fn a_slave_of_the_old_docs_is_told_how_to_say_so() {
+    let host = Host::bare().file(
+        "host",
+        "ZOOKEEPER_HOSTS=\"m1:2181,m2:2181,m3:2181\"\nCONSUL_HOSTS=\"-join=10.0.0.1\"\nMESOS_MASTER_QUORUM=2\n",
+    );
+    let out = host
+        .subcommand("check", &["--ip", "10.0.0.20"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("if this host is a slave (set up with `MASTER=false ./generate_yml.sh`), say so: --role slave, or MASTER=false in restricted/host"),
+        "{said}"
+    );
+    let slave = host.env("MASTER", "false");
+    let out = slave
+        .subcommand("check", &["--ip", "10.0.0.20"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -22,6 +22,13 @@ pub(super) fn zookeeper_id(s: &Settings, found: &mut Vec<Finding>) {
     let position = own_position(s);
     let fix = match position {
         Some(p) => format!("set ZOOKEEPER_ID={p}, this host's position in ZOOKEEPER_HOSTS"),
+        // A host not in the ensemble that is a master only by default may be
+        // a slave the old docs set up with `MASTER=false ./generate_yml.sh`.
+        None if matches!(s.get("MASTER").source, crate::layers::Source::Default) => format!(
+            "set ZOOKEEPER_ID to this master's position in ZOOKEEPER_HOSTS (1 to {n}); or, if \
+             this host is a slave (set up with `MASTER=false ./generate_yml.sh`), say so: \
+             --role slave, or MASTER=false in restricted/host"
+        ),
         None => format!("set ZOOKEEPER_ID to this master's position in ZOOKEEPER_HOSTS (1 to {n})"),
     };
     if id == 0 && n > 1 {
