@@ -147,6 +147,15 @@ mod tests {
     }
 
     #[test]
+    fn an_update_that_scales_keeps_what_the_stored_app_runs() {
+        let scale = serde_json::json!({"id": "/shop/web", "instances": 3});
+        assert!(judge(&scale, Mode::Update, Some("/shop/web"), None).is_empty());
+        let refused = judge(&scale, Mode::Replace, Some("/shop/web"), None);
+        assert_eq!(refused.len(), 1, "{refused:?}");
+        assert_eq!(refused[0].path.as_deref(), Some("/"));
+    }
+
+    #[test]
     fn whole_numbers_are_read_by_value() {
         assert_eq!(whole(&serde_json::json!(2.0), 32), Some(2));
         assert_eq!(whole(&serde_json::json!(2.5), 32), None);

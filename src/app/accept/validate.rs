@@ -33,13 +33,19 @@ fn text<'a>(parent: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 /// Every 422 rule over the app as Marathon read it.
-pub fn validate(app: &Value, _mode: Mode) -> Vec<Refusal> {
+pub fn validate(app: &Value, mode: Mode) -> Vec<Refusal> {
     let mut c = Checks::default();
     let id = text(app, "id")
         .map(|id| canonical(id, &[]))
         .unwrap_or_default();
     ids(app, &id, &mut c);
-    what_runs(app, &mut c);
+    // An update that names none of them keeps the stored app's.
+    let names_what_runs = ["cmd", "args", "container"]
+        .iter()
+        .any(|k| get(app, k).is_some());
+    if mode != Mode::Update || names_what_runs {
+        what_runs(app, &mut c);
+    }
     let ports = Ports::of(app);
     ports.check(app, &mut c);
     health_checks(app, &ports, &mut c);
