@@ -200,28 +200,7 @@ pub fn read(
             }
         }
     }
-    if !app.is_object() {
-        findings.error(
-            Spot {
-                file: shown.into(),
-                line: 1,
-            },
-            "",
-            format!(
-                "the plan is {}, not a Marathon app definition (a map of fields)",
-                kind(&app)
-            ),
-            "write one app: id, container or cmd, cpus, mem, instances, ...",
-        );
-        return None;
-    }
-    Some(Plan {
-        file: path.to_path_buf(),
-        app,
-        service_block: false,
-        spots,
-        secrets,
-    })
+    plan_of(path, &shown, app, spots, secrets, findings)
 }
 
 /// The plan `path` whose text is `text` (read from the file otherwise
@@ -234,6 +213,18 @@ pub fn read_text(
 ) -> Option<Plan> {
     let shown = path.display().to_string();
     let (app, spots, secrets) = document(path, Some(text), &shown, macros, findings)?;
+    plan_of(path, &shown, app, spots, secrets, findings)
+}
+
+/// The plan of `path` read as `app`, when it is a map of fields.
+fn plan_of(
+    path: &Path,
+    shown: &str,
+    app: Value,
+    spots: Spots,
+    secrets: Vec<String>,
+    findings: &mut Findings,
+) -> Option<Plan> {
     if !app.is_object() {
         findings.error(
             Spot {

@@ -135,42 +135,16 @@ fn marathon_rules(plan: &Plan, reported: &BTreeSet<String>, findings: &mut Findi
         if refusal.path.as_deref() == Some("/secret") && !reported.is_empty() {
             continue;
         }
-        let at = match refusal.path.as_deref() {
-            Some("") | None => String::new(),
-            Some(path) => format!(" at {path}"),
-        };
         findings.error(
             plan.spot(&refusal.pointer),
             &field(&refusal.pointer),
             format!(
-                "Marathon 1.4.10 refuses it ({}{at}): {}",
-                refusal.status,
-                said(&refusal.message)
+                "Marathon 1.4.10 refuses it ({}): {}",
+                refusal.answer(),
+                refusal.words()
             ),
             "change it to what Marathon 1.4.10 takes (README: App plans, what check proves)",
         );
-    }
-}
-
-/// Marathon's reading errors, which are Play JSON's keys, in words.
-fn said(message: &str) -> String {
-    let words = match message {
-        "error.expected.jsnumber" => "a number is expected",
-        "error.expected.int" | "error.expected.long" => "a whole number is expected",
-        "error.expected.jsstring" => "text is expected",
-        "error.expected.jsboolean" => "true or false is expected",
-        "error.expected.jsarray" => "a list is expected",
-        "error.expected.jsobject" => "a map is expected",
-        "error.path.missing" => "missing",
-        "error.minLength" => "must not be empty",
-        "error.pattern" => "not of the form Marathon takes",
-        "" => "refused",
-        other => return other.to_string(),
-    };
-    if message.is_empty() {
-        words.to_string()
-    } else {
-        format!("{words} ({message})")
     }
 }
 

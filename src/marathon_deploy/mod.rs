@@ -120,16 +120,13 @@ fn refusals(plan: &Plan, findings: &mut Findings) {
     let id = plan.app.get("id").and_then(serde_json::Value::as_str);
     let id = id.map(|id| format!("/{}", id.trim_start_matches('/')));
     for refusal in accept::judge(&plan.app, Mode::Update, id.as_deref(), None) {
-        let at = match refusal.path.as_deref() {
-            Some("") | None => String::new(),
-            Some(path) => format!(" at {path}"),
-        };
         findings.error(
             plan.spot(&refusal.pointer),
             &field(&refusal.pointer),
             format!(
-                "Marathon 1.4.10 would refuse it ({}{at}): {}; marathon_deploy sends it all the same",
-                refusal.status, refusal.message
+                "Marathon 1.4.10 would refuse it ({}): {}; marathon_deploy sends it all the same",
+                refusal.answer(),
+                refusal.words()
             ),
             "change it to what Marathon 1.4.10 takes (README: App plans, what check proves)",
         );

@@ -39,6 +39,32 @@ pub struct Refusal {
 }
 
 impl Refusal {
+    /// Marathon's status and detail path: `400 at /instances`.
+    pub fn answer(&self) -> String {
+        match self.path.as_deref() {
+            Some("") | None => self.status.to_string(),
+            Some(path) => format!("{} at {path}", self.status),
+        }
+    }
+
+    /// Marathon's message; its reading errors, Play JSON's keys, in words.
+    pub fn words(&self) -> String {
+        let words = match self.message.as_str() {
+            "error.expected.jsnumber" => "a number is expected",
+            "error.expected.int" | "error.expected.long" => "a whole number is expected",
+            "error.expected.jsstring" => "text is expected",
+            "error.expected.jsboolean" => "true or false is expected",
+            "error.expected.jsarray" => "a list is expected",
+            "error.expected.jsobject" => "a map is expected",
+            "error.path.missing" => "missing",
+            "error.minLength" => "must not be empty",
+            "error.pattern" => "not of the form Marathon takes",
+            "" => return "refused".to_string(),
+            other => return other.to_string(),
+        };
+        format!("{words} ({})", self.message)
+    }
+
     fn new(status: u16, path: &str, pointer: &str, message: impl Into<String>) -> Refusal {
         Refusal {
             status,
