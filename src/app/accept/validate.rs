@@ -229,22 +229,7 @@ impl Ports {
                 }
             }
             protocol(m, &path, &pointer, true, c);
-            if let Some(name) = text(m, "name") {
-                if !port_name_ok(name) {
-                    c.refuse(
-                        &format!("{path}/name"),
-                        &format!("{pointer}/name"),
-                        PORT_NAME,
-                    );
-                }
-                if !names.insert(name) {
-                    c.refuse(
-                        "/container/portMappings",
-                        &format!("{pointer}/name"),
-                        "Port names must be unique.",
-                    );
-                }
-            }
+            port_name(m, &path, &pointer, "/container/portMappings", &mut names, c);
         }
         let definitions = list(app, "portDefinitions");
         let (mut numbers, mut names) = (BTreeSet::new(), BTreeSet::new());
@@ -269,22 +254,7 @@ impl Ports {
                 );
             }
             protocol(d, &path, &pointer, false, c);
-            if let Some(name) = text(d, "name") {
-                if !port_name_ok(name) {
-                    c.refuse(
-                        &format!("{path}/name"),
-                        &format!("{pointer}/name"),
-                        PORT_NAME,
-                    );
-                }
-                if !names.insert(name) {
-                    c.refuse(
-                        "/portDefinitions",
-                        &format!("{pointer}/name"),
-                        "Port names must be unique.",
-                    );
-                }
-            }
+            port_name(d, &path, &pointer, "/portDefinitions", &mut names, c);
         }
         for (i, port) in list(app, "ports").iter().enumerate() {
             if let Some(n) = whole(port, 32).filter(|n| *n < 0) {
@@ -299,6 +269,34 @@ impl Ports {
 }
 
 const PORT_NAME: &str = "must fully match regular expression '^[a-z0-9-]+$'";
+
+/// A port's `name`: of the form Marathon takes, and once in `list`.
+fn port_name<'a>(
+    port: &'a Value,
+    path: &str,
+    pointer: &str,
+    list: &str,
+    names: &mut BTreeSet<&'a str>,
+    c: &mut Checks,
+) {
+    let Some(name) = text(port, "name") else {
+        return;
+    };
+    if !port_name_ok(name) {
+        c.refuse(
+            &format!("{path}/name"),
+            &format!("{pointer}/name"),
+            PORT_NAME,
+        );
+    }
+    if !names.insert(name) {
+        c.refuse(
+            list,
+            &format!("{pointer}/name"),
+            "Port names must be unique.",
+        );
+    }
+}
 
 fn port_name_ok(name: &str) -> bool {
     !name.is_empty()
