@@ -226,9 +226,20 @@ pub enum StatusFormat {
 
 #[derive(Args, Debug)]
 pub struct StatusArgs {
-    /// The folder of docker-compose.yml (and restricted/env).
-    #[arg(long, value_name = "DIR", default_value = ".")]
-    pub dir: PathBuf,
+    /// The folder of docker-compose.yml and restricted/ (and where --diff
+    /// reads the host's settings from, as generate does).
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Compare the container with what panteras would give it: its
+    /// environment key by key and the daemon files at the paths panteras
+    /// mounts them (read through the Engine API), each difference said to
+    /// be a deliberate change of README's or not.
+    #[arg(long, conflicts_with = "format")]
+    pub diff: bool,
+    /// With --diff: compare with the first step of a migration (the image's
+    /// own daemon files, as generate --image-files gives).
+    #[arg(long, requires = "diff")]
+    pub image_files: bool,
     /// The compose project [default: $COMPOSE_PROJECT_NAME, else the folder's name, as Compose takes it].
     #[arg(long, value_name = "NAME", env = "COMPOSE_PROJECT_NAME")]
     pub project: Option<String>,
@@ -247,7 +258,13 @@ The Docker Engine is asked through its API socket: $DOCKER_HOST, else
 Exit status: 0 up to date; 3 needs `docker compose up -d` (the image, the
 environment or a mounted file differs, or the digest label is missing);
 4 not running (exited, restarting, paused, ...); 5 no container; 1 the
-compose file or the engine cannot be read.";
+compose file or the engine cannot be read.
+
+With --diff (text only), the container is compared with what `panteras
+generate` (or `generate --image-files`, with --image-files) would give it
+from this folder's restricted/: 0 no difference, 3 differences, 5 no
+container, 1 the settings or the engine cannot be read. Run it before each
+step of a migration from generate_yml.sh.";
 
 /// `panteras app ...`.
 #[derive(Subcommand, Debug)]

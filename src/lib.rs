@@ -63,7 +63,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Cluster(args) => cluster(&args, ui),
         Command::Check(args) => check(&args, &system, ui),
         Command::Config(args) => config(&args, &system, ui),
-        Command::Status(args) => status(&args),
+        Command::Status(args) => status(&args, &system, ui),
         Command::App(command) => app::run(&command, ui),
         Command::MarathonDeploy { args } => marathon_deploy::run(&args, ui),
         Command::Completions { shell } => completions(shell),
@@ -314,6 +314,35 @@ fn status(args: &cli::StatusArgs) -> Result<ExitCode> {
         cli::StatusFormat::Json => writeln!(out, "{}", report.json())?,
     }
     Ok(ExitCode::from(report.state.code()))
+}
+
+/// Compares the running container with what this folder's settings give.
+fn status_diff(args: &cli::StatusArgs, system: &dyn System, ui: Ui) -> Result<ExitCode> {
+    let (layers, settings, mut findings) = resolve(&args.input, system)?;
+    findings.extend(check::check(&settings, &layers, true));
+    check::explain_typos(&mut findings, &layers);
+    let (errors, _) = report(&findings, ui);
+    if errors > 0 {
+        bail!("{} above; nothing was compared", plural(errors, "error"));
+    }
+    // The image-files step mounts no daemon file: its compose file alone.
+    let files = render::render(&settings, None, args.image_files)?;
+    let found = fleet::status::diff(
+        &args.input.dir,
+        args.project.as_deref(),
+        &settings,
+        &files,
+        args.image_files,
+    )?;
+    let mut out = std::io::stdout().lock();
+    for line in &found.lines {
+        writeln!(out, "{line}")?;
+    }
+    Ok(ExitCode::from(match (found.found, found.any) {
+        (false, _) => 5,
+        (true, true) => 3,
+        (true, false) => 0,
+    }))
 }
 
 /// Reports every problem of this host's settings.

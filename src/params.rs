@@ -125,6 +125,16 @@ pub fn netdata(s: &dyn Lookup) -> String {
 /// Words of a flag's name that say its value is a secret.
 pub const SECRET_WORDS: [&str; 5] = ["encrypt", "credential", "password", "secret", "token"];
 
+/// Whether a name (a macro's, an environment variable's) says its value
+/// is a secret.
+pub fn secret_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    SECRET_WORDS
+        .iter()
+        .chain(&["passwd", "apikey", "api_key", "private_key"])
+        .any(|word| lower.contains(word))
+}
+
 /// The flags of `text` (a command line) whose value is a secret, and
 /// addresses with a password (`scheme://user:password@host`): each as it
 /// may be named, without its value.

@@ -225,6 +225,14 @@ pub fn shown(name: &str, value: &str) -> String {
     }
 }
 
+/// Whether an environment value is not to be printed: a password by its
+/// variable, a name that says secret, a command line with a secret flag.
+pub fn holds_secret(key: &str, value: &str) -> bool {
+    is_secret(key)
+        || crate::params::secret_name(key)
+        || !crate::params::secret_flags(value).is_empty()
+}
+
 /// Whether a variable holds a secret (its value is masked when shown).
 pub fn is_secret(name: &str) -> bool {
     matches!(

@@ -326,3 +326,140 @@ time.sleep(60)
         assert!(!said.contains('\u{1b}'), "{mode}: {said}");
     }
 }
+
+/// `status --diff` against an engine of the test's own: the environment
+/// key by key (a value with a secret flag is not printed), a mounted file
+/// that is not what panteras renders now, one the container lacks (404)
+/// and one that is the same, read through the archive endpoint as tar.
+#[test]
+fn the_diff_reads_the_containers_environment_and_files_and_keeps_secrets() {
+    let test = "the_diff_reads_the_containers_environment_and_files";
+    if !common::have("python3", test) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("host");
+    std::fs::create_dir_all(folder.join("restricted")).unwrap();
+    std::fs::write(
+        folder.join("restricted/host"),
+        "IP=10.0.0.5\nHOSTNAME=box\nFQDN=box.example.com\nLISTEN_IP=10.0.0.5\n\
+         CONSUL_PARAMS=-encrypt=c2VjcmV0\nSUPERVISOR_USER=ops\nSUPERVISOR_PASSWORD=pw-secret\n",
+    )
+    .unwrap();
+    let panteras = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_panteras"))
+            .env_clear()
+            .env("PANTERAS_DEFAULTS", "/nonexistent/panteras")
+            .env(
+                "DOCKER_HOST",
+                format!("unix://{}", dir.path().join("docker.sock").display()),
+            )
+            .args(args)
+            .arg("--dir")
+            .arg(&folder)
+            .output()
+            .unwrap()
+    };
+    let generated = panteras(&["generate"]);
+    assert!(
+        generated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&generated.stderr)
+    );
+    let mut env: Vec<String> = common::environment(&folder.join("docker-compose.yml"))
+        .into_iter()
+        .map(|(k, v)| match k.as_str() {
+            "GOMAXPROCS" => "GOMAXPROCS=2".to_string(),
+            "CONSUL_APP_PARAMS" => format!("{k}={}", v.replace("c2VjcmV0", "b2xkLXNlY3JldA==")),
+            _ => format!("{k}={v}"),
+        })
+        .collect();
+    env.push("PATH=/usr/bin".into());
+    let ctmpl =
+        std::fs::read_to_string(folder.join("generated/haproxy/haproxy.cfg.ctmpl")).unwrap();
+    let spec = serde_json::json!({
+        "env": env,
+        "mounts": [{"Type": "bind", "Destination": "/etc/supervisord.conf",
+                    "Source": folder.join("generated/supervisord/supervisord.conf")}],
+        "files": {
+            "/etc/supervisord.conf": "[supervisord]\n[inet_http_server]\npassword = pw-old\n",
+            "/opt/consul-template/haproxy.cfg.ctmpl": ctmpl,
+        },
+    });
+    std::fs::write(dir.path().join("spec.json"), spec.to_string()).unwrap();
+    let engine = r#"
+import http.server, io, json, socketserver, sys, tarfile, threading, time, urllib.parse
+spec = json.load(open(sys.argv[2]))
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def address_string(self): return "local"
+    def send(self, status, body, kind="application/json"):
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def do_GET(self):
+        url = urllib.parse.urlparse(self.path)
+        if url.path.endswith("/_ping"):
+            return self.send(200, b"OK", "text/plain")
+        if url.path.endswith("/containers/json"):
+            return self.send(200, json.dumps([{"Id": "abc"}]).encode())
+        if url.path.endswith("/containers/abc/json"):
+            return self.send(200, json.dumps({"Id": "abc", "Name": "/host-panteras-1",
+                "Image": "sha256:1", "State": {"Status": "running", "Running": True},
+                "Config": {"Image": "panteras/paas-in-a-box:0.3.9", "Env": spec["env"]},
+                "Mounts": spec["mounts"]}).encode())
+        if url.path.endswith("/containers/abc/archive"):
+            path = urllib.parse.parse_qs(url.query)["path"][0]
+            if path not in spec["files"]:
+                return self.send(404, json.dumps({"message": "Could not find the file " + path}).encode())
+            data = spec["files"][path].encode()
+            out = io.BytesIO()
+            with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
+                info = tarfile.TarInfo(path.rsplit("/", 1)[1] + "-" + "x" * 120)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+            return self.send(200, out.getvalue(), "application/x-tar")
+        if "/images/" in url.path:
+            return self.send(200, json.dumps({"Id": "sha256:1", "Config": {"Env": ["PATH=/usr/bin"]}}).encode())
+        return self.send(404, b'{"message": "no"}')
+class S(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+s = S(sys.argv[1], H)
+threading.Thread(target=s.serve_forever, daemon=True).start()
+print("listening", flush=True)
+time.sleep(60)
+"#;
+    let (mut child, _) = common::spawn_and_read_line(
+        Command::new("python3")
+            .args(["-c", engine])
+            .arg(dir.path().join("docker.sock"))
+            .arg(dir.path().join("spec.json")),
+    );
+    let out = panteras(&["status", "--diff", "--project", "host"]);
+    let _ = child.kill();
+    let _ = child.wait();
+    let said = String::from_utf8_lossy(&out.stdout);
+    let errors = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{said}{errors}");
+    for expected in [
+        "host-panteras-1 (project host) against what panteras gives it:",
+        "environment: ",
+        "~ GOMAXPROCS: \"2\" -> \"4\" [not a deliberate change of panteras']",
+        "~ CONSUL_APP_PARAMS: (holds a secret: values not shown) [not a deliberate change",
+        "/etc/supervisord.conf: differs from generated/supervisord/supervisord.conf: mounted from",
+        "(holds a password: the lines are not shown)",
+        "/opt/consul-template/haproxy.cfg: the container has no such file",
+        "/opt/consul-template/haproxy.cfg.ctmpl: the same as generated/haproxy/haproxy.cfg.ctmpl",
+    ] {
+        assert!(said.contains(expected), "{expected}\n{said}");
+    }
+    for secret in ["c2VjcmV0", "b2xkLXNlY3JldA", "pw-secret", "pw-old"] {
+        assert!(
+            !said.contains(secret) && !errors.contains(secret),
+            "{secret}\n{said}{errors}"
+        );
+    }
+    assert!(!said.contains("PATH"), "{said}");
+}

@@ -428,13 +428,7 @@ fn document(
 }
 
 /// Whether a macro's name says its value is a secret.
-pub fn secret_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    crate::params::SECRET_WORDS
-        .iter()
-        .chain(&["passwd", "apikey", "api_key", "private_key"])
-        .any(|word| lower.contains(word))
-}
+pub use crate::params::secret_name;
 
 /// The app as JSON text, with the values of its secret macros masked
 /// unless `show` is given.

@@ -5,6 +5,7 @@
 //! `docker compose up -d` instead of as a rewrite of every line.
 
 pub mod compose;
+pub mod deliberate;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;

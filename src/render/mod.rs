@@ -138,6 +138,16 @@ pub fn mounts(s: &Settings) -> Vec<String> {
     mounts
 }
 
+/// The daemon files this host gets from panteras: each file's path under
+/// the output directory and where the container reads it.
+pub fn mounted_files(s: &Settings) -> Vec<(String, &'static str)> {
+    GENERATED
+        .iter()
+        .filter(|g| (g.when)(s))
+        .map(|g| (format!("{GENERATED_DIR}/{}", g.template), g.mount))
+        .collect()
+}
+
 /// The directory of the daemon files, relative to the output directory.
 pub const GENERATED_DIR: &str = "generated";
 

@@ -12,6 +12,11 @@ use anyhow::{Context, Result, anyhow};
 use crate::container::compose;
 use crate::engine::{self, Engine};
 
+mod diff;
+mod tar;
+
+pub use diff::{Differences, diff};
+
 /// The label whose value changes with any mounted file.
 const DIGEST: &str = "panteras.generated-digest";
 
@@ -239,10 +244,19 @@ mod answers {
     #[derive(Deserialize)]
     #[serde(rename_all = "PascalCase")]
     pub struct Container {
+        pub id: Option<String>,
         pub name: Option<String>,
         pub image: Option<String>,
         pub state: Option<State>,
         pub config: Option<Config>,
+        pub mounts: Option<Vec<Mount>>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    pub struct Mount {
+        pub source: Option<String>,
+        pub destination: Option<String>,
     }
 
     #[derive(Deserialize)]
@@ -297,34 +311,57 @@ fn not_running(state: Option<answers::State>) -> Result<Option<String>, engine::
     })
 }
 
-fn ask(
+/// The container Compose made for `service` of `project`, inspected.
+fn find(
     engine: &Engine,
-    service: compose::Service,
-    project: String,
-    env_file: BTreeMap<String, String>,
-) -> Result<Report, engine::Error> {
+    project: &str,
+    service: &str,
+) -> Result<Option<answers::Container>, engine::Error> {
     engine.get_bytes("/_ping")?;
     let filters = serde_json::json!({
         "label": [
             format!("com.docker.compose.project={project}"),
-            format!("com.docker.compose.service={}", service.name),
+            format!("com.docker.compose.service={service}"),
         ],
     });
     let found: Vec<answers::Listed> = engine.get(&format!(
         "/containers/json?all=1&filters={}",
         engine::escaped(&filters.to_string(), "")
     ))?;
+    let Some(id) = found.first().map(|c| c.id.clone()) else {
+        return Ok(None);
+    };
+    let mut inspected: answers::Container =
+        engine.get(&format!("/containers/{}/json", engine::escaped(&id, "")))?;
+    inspected.id.get_or_insert(id);
+    Ok(Some(inspected))
+}
+
+/// The environment of the image `image` names, when it is here.
+fn image_env(engine: &Engine, image: &str) -> Result<Option<answers::Image>, engine::Error> {
+    match engine.get::<answers::Image>(&format!("/images/{}/json", engine::escaped(image, "/:@"))) {
+        Ok(image) => Ok(Some(image)),
+        // Not pulled here: nothing to compare its environment with.
+        Err(engine::Error::Answered { status: 404, .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn ask(
+    engine: &Engine,
+    service: compose::Service,
+    project: String,
+    env_file: BTreeMap<String, String>,
+) -> Result<Report, engine::Error> {
     let mut report = Report {
         project,
         service: service.name.clone(),
         container: None,
         state: State::NoContainer,
     };
-    let Some(id) = found.first().map(|c| c.id.clone()) else {
+    let Some(inspected) = find(engine, &report.project, &service.name)? else {
         return Ok(report);
     };
-    let inspected: answers::Container =
-        engine.get(&format!("/containers/{}/json", engine::escaped(&id, "")))?;
     report.container = inspected.name.clone();
     if let Some(how) = not_running(inspected.state)? {
         report.state = State::NotRunning(how);
@@ -334,15 +371,7 @@ fn ask(
     let mut reasons = Vec::new();
     let wanted_image = service.settings.get("image").cloned().unwrap_or_default();
     let running_image = config.image.clone().unwrap_or_default();
-    let image = match engine.get::<answers::Image>(&format!(
-        "/images/{}/json",
-        engine::escaped(&wanted_image, "/:@")
-    )) {
-        Ok(image) => Some(image),
-        // Not pulled here: nothing to compare its environment with.
-        Err(engine::Error::Answered { status: 404, .. }) => None,
-        Err(e) => return Err(e),
-    };
+    let image = image_env(engine, &wanted_image)?;
     let mut image_env = Vec::new();
     if let Some(image) = image {
         if running_image == wanted_image && image.id.is_some() && image.id != inspected.image {
