@@ -1,6 +1,7 @@
 //! Times `panteras cluster` for inventories of 1,000 and 10,000 hosts (3
 //! masters, the rest slaves), as a whole process, with its peak memory,
-//! beside the time a plain loop takes to create the same files.
+//! beside the time a plain loop takes to create the same files; and
+//! `cluster --import` of the folders it wrote.
 //!
 //!     cargo bench --bench cluster
 
@@ -27,16 +28,30 @@ fn inventory(path: &Path, hosts: usize) {
     std::fs::write(path, text).expect("inventory written");
 }
 
-/// One run: its time and its peak resident memory in KiB (VmHWM, read
-/// while it runs).
+/// One run of `cluster`: its time and its peak resident memory in KiB.
 fn run(inventory: &Path, out: &Path, extra: &[&str]) -> (Duration, u64) {
-    let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_panteras"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_panteras"));
+    command
         .args(["--quiet", "cluster", "--inventory"])
         .arg(inventory)
         .arg("--out")
         .arg(out)
-        .args(extra)
+        .args(extra);
+    measure(command)
+}
+
+/// One run of `cluster --import` of the hosts' folders under `hosts`.
+fn import(hosts: &Path) -> (Duration, u64) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_panteras"));
+    command.args(["--quiet", "cluster", "--import"]).arg(hosts);
+    measure(command)
+}
+
+/// A command's time and its peak resident memory in KiB (VmHWM, read
+/// while it runs).
+fn measure(mut command: Command) -> (Duration, u64) {
+    let started = Instant::now();
+    let mut child = command
         .stdout(Stdio::null())
         .spawn()
         .expect("panteras runs");
@@ -126,6 +141,8 @@ fn main() {
         report(&format!("{hosts} hosts, render only (--dry-run)"), render);
         report(&format!("{hosts} hosts, write new files"), fresh);
         report(&format!("{hosts} hosts, nothing changed"), unchanged);
+        let imported: Vec<_> = (0..runs).map(|_| import(&same)).collect();
+        report(&format!("{hosts} hosts, cluster --import"), imported);
         report(
             &format!("{hosts} hosts, a plain loop of the {} files", written.len()),
             baseline,

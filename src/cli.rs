@@ -137,11 +137,17 @@ pub struct GenerateArgs {
 #[derive(Args, Debug)]
 pub struct ClusterArgs {
     /// The inventory (YAML): name, datacenter, settings, masters, slaves.
-    #[arg(long, value_name = "FILE")]
-    pub inventory: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "import")]
+    pub inventory: Option<PathBuf>,
     /// Directory that gets one directory per host.
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    #[arg(long, value_name = "DIR", required_unless_present = "import")]
+    pub out: Option<PathBuf>,
+    /// Print the inventory of running hosts instead: DIR has a folder per
+    /// host with its docker-compose.yml and restricted/ (as generate_yml.sh
+    /// or panteras left them); each host keeps its names, address, roles
+    /// and settings.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["inventory", "out", "prune", "ansible"])]
+    pub import: Option<PathBuf>,
     /// Remove the folders of hosts the inventory no longer has.
     #[arg(long)]
     pub prune: bool,
@@ -380,6 +386,9 @@ const CLUSTER_HELP: &str = "Examples:
   ansible-playbook -i hosts/inventory.yml hosts/site.yml           # roll it out
   ansible-playbook -i hosts/inventory.yml hosts/site.yml -e panteras_bootstrap=true
                                    # a new or stopped cluster: all masters at once
+  panteras cluster --import fetched > cluster.yaml
+                                   # running hosts' folders (docker-compose.yml,
+                                   # restricted/) read back into an inventory
 
 The inventory (YAML):
   name: prod                    # CLUSTER_NAME

@@ -10,6 +10,7 @@ pub mod finding;
 pub mod fleet;
 pub mod haproxy16;
 pub mod identity;
+pub mod import;
 pub mod inventory;
 pub mod layers;
 pub mod marathon_deploy;
@@ -199,7 +200,13 @@ fn write_out(out: &Path, files: &[RenderedFile], args: &OutputArgs, ui: Ui) -> R
 /// Renders every host of an inventory; writes nothing when any host has
 /// an error. A warning shared by many hosts is said once.
 pub fn cluster(args: &ClusterArgs, ui: Ui) -> Result<ExitCode> {
-    let inventory = inventory::Inventory::read(&args.inventory)?;
+    if let Some(dir) = &args.import {
+        return import(dir, args, ui);
+    }
+    let (Some(inventory), Some(out)) = (&args.inventory, &args.out) else {
+        bail!("--inventory and --out are needed (or --import DIR)");
+    };
+    let inventory = inventory::Inventory::read(inventory)?;
     let renderer = render::Renderer::new(args.output.templates.as_deref())?;
     let mut files = Vec::new();
     let mut errors = Vec::new();
@@ -244,10 +251,10 @@ pub fn cluster(args: &ClusterArgs, ui: Ui) -> Result<ExitCode> {
         }
     });
     errors.extend(check::consul_servers(&consul));
-    let stale = inventory.stale_folders(&args.out);
+    let stale = inventory.stale_folders(out);
     let stale_found = stale.iter().map(|name| {
         Finding::warning(
-            format!("{}/", args.out.join(name).display()),
+            format!("{}/", out.join(name).display()),
             "the folder of a host that the inventory no longer has (its container may still \
              run there)"
                 .into(),
@@ -276,8 +283,8 @@ pub fn cluster(args: &ClusterArgs, ui: Ui) -> Result<ExitCode> {
         for member in &mut members {
             member.take_files(&files);
         }
-        let ansible = fleet::ansible::files(&inventory, &members, dir, &args.out)?;
-        match fleet::ansible::below(dir, &args.out)? {
+        let ansible = fleet::ansible::files(&inventory, &members, dir, out)?;
+        match fleet::ansible::below(dir, out)? {
             Some(prefix) => files.extend(ansible.into_iter().map(|f| RenderedFile {
                 path: prefix.join(&f.path),
                 ..f
@@ -285,7 +292,7 @@ pub fn cluster(args: &ClusterArgs, ui: Ui) -> Result<ExitCode> {
             None => apart = ansible,
         }
     }
-    let mut written = write_out(&args.out, &files, &args.output, ui)?;
+    let mut written = write_out(out, &files, &args.output, ui)?;
     if let (Some(dir), false) = (&args.ansible, apart.is_empty())
         && write_out(dir, &apart, &args.output, ui)? == ExitCode::FAILURE
     {
@@ -293,7 +300,7 @@ pub fn cluster(args: &ClusterArgs, ui: Ui) -> Result<ExitCode> {
     }
     let mode = output_mode(&args.output);
     let pruned = if args.prune || matches!(mode, Mode::Check | Mode::DiffCheck) {
-        output::prune(&args.out, &stale, mode, &mut *printer(ui, mode))?
+        output::prune(out, &stale, mode, &mut *printer(ui, mode))?
     } else {
         false
     };
@@ -301,9 +308,52 @@ pub fn cluster(args: &ClusterArgs, ui: Ui) -> Result<ExitCode> {
     Ok(if drift { ExitCode::FAILURE } else { written })
 }
 
+/// Prints the inventory of the hosts' folders under `dir`; what it cannot
+/// keep is said on stderr, host by host.
+fn import(dir: &Path, args: &ClusterArgs, ui: Ui) -> Result<ExitCode> {
+    let imported = import::import(dir, args.output.templates.as_deref())?;
+    std::io::stdout()
+        .lock()
+        .write_all(imported.text.as_bytes())?;
+    let mut stderr = std::io::stderr().lock();
+    if !ui.quiet {
+        for folder in &imported.skipped {
+            writeln!(
+                stderr,
+                "skipped {}/: no docker-compose.yml and no restricted/, not a host's folder",
+                term::printable(folder, 300)
+            )?;
+        }
+    }
+    for note in &imported.notes {
+        writeln!(
+            stderr,
+            "{} {}",
+            term::warning_label(ui.colour),
+            term::printable(note, 2000)
+        )?;
+    }
+    if !ui.quiet {
+        writeln!(
+            stderr,
+            "imported {}; {}",
+            plural(imported.hosts, "host"),
+            if imported.notes.is_empty() {
+                "every host keeps what its container has".to_string()
+            } else {
+                format!("{} not kept (above)", plural(imported.notes.len(), "value"))
+            }
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Tells whether this folder's container runs what its compose file names.
-fn status(args: &cli::StatusArgs) -> Result<ExitCode> {
-    let report = fleet::status::status(&args.dir, args.project.as_deref())?;
+fn status(args: &cli::StatusArgs, system: &dyn System, ui: Ui) -> Result<ExitCode> {
+    if args.diff {
+        return status_diff(args, system, ui);
+    }
+    let report = fleet::status::status(&args.input.dir, args.project.as_deref())?;
     let mut out = std::io::stdout().lock();
     match args.format {
         cli::StatusFormat::Text => {

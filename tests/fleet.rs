@@ -78,11 +78,7 @@ fn changed(out: &Output) -> BTreeMap<String, u32> {
 }
 
 fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    common::said(out)
 }
 
 #[test]
@@ -152,7 +148,7 @@ fn ansibles_own_checks(ansible: &Ansible) {
 }
 
 /// ansible-lint's production profile passes on what `cluster --ansible`
-/// writes.
+/// writes, and on README's playbook that collects the hosts' files.
 #[test]
 fn ansible_lint_production_profile_passes_on_the_playbook() {
     let test = "ansible_lint_production_profile";
@@ -178,6 +174,27 @@ fn ansible_lint_production_profile_passes_on_the_playbook() {
         .args(["--offline", "--profile", "production", "site.yml"]);
     let out = common::run_with_deadline(cmd, 300);
     assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("Profile 'production' was required, and it passed"),
+        "{}",
+        text(&out)
+    );
+    // And on README's playbook that collects the hosts' files.
+    std::fs::copy(
+        root.join("examples/migration/fetch.yml"),
+        dir.path().join("fetch.yml"),
+    )
+    .unwrap();
+    let mut cmd = Command::new(&lint);
+    cmd.current_dir(dir.path())
+        .env(
+            "PATH",
+            format!("{}:/usr/bin:/bin", lint.parent().unwrap().display()),
+        )
+        .env("HOME", dir.path())
+        .env("NO_COLOR", "1")
+        .args(["--offline", "--profile", "production", "fetch.yml"]);
+    let out = common::run_with_deadline(cmd, 300);
     assert!(
         text(&out).contains("Profile 'production' was required, and it passed"),
         "{}",

@@ -71,6 +71,17 @@ fn readme_shows_the_example_inventory_as_it_is() {
 }
 
 #[test]
+fn readme_shows_the_fetch_playbook_as_it_is() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let playbook = std::fs::read_to_string(root.join("examples/migration/fetch.yml")).unwrap();
+    assert!(
+        readme.contains(&indented(&playbook)),
+        "README's playbook differs from examples/migration/fetch.yml"
+    );
+}
+
+#[test]
 fn readme_shows_the_example_app_plans_as_they_are() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();

@@ -105,11 +105,7 @@ impl Cluster {
 }
 
 fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    common::said(out)
 }
 
 /// Each host's `changed=` of the PLAY RECAP.

@@ -313,7 +313,7 @@ impl Inventory {
 /// the variables of the master daemons' command lines and options concern
 /// masters, the slave daemons' slaves. Whether a daemon starts, and the
 /// container's volumes, concern every host.
-fn concerns(name: &str, master: bool, slave: bool) -> bool {
+pub(crate) fn concerns(name: &str, master: bool, slave: bool) -> bool {
     const EVERY_HOST: [&str; 3] = ["SHARED", "HOST_DOCKER", "VOLUME_DOCKER"];
     if name.starts_with("START_") || EVERY_HOST.contains(&name) {
         return true;

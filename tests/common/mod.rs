@@ -10,6 +10,7 @@ use tempfile::TempDir;
 
 pub mod ansible;
 pub mod double;
+pub mod old_docs;
 pub mod tools;
 pub mod traffic;
 pub mod twin;
@@ -103,6 +104,25 @@ impl Host {
     pub fn read(&self, name: &str) -> Option<String> {
         std::fs::read_to_string(self.path().join(name)).ok()
     }
+}
+
+/// What a program said, stdout then stderr, as text.
+pub fn said(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// `panteras ARGS` with an empty environment and no defaults file.
+pub fn panteras(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_panteras"))
+        .env_clear()
+        .env("PANTERAS_DEFAULTS", "/nonexistent/panteras")
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 /// Every place where a generated file does not do what the image's own
