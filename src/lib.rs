@@ -395,6 +395,35 @@ fn status_diff(args: &cli::StatusArgs, system: &dyn System, ui: Ui) -> Result<Ex
     }))
 }
 
+/// The host's roles, when the environment or `--role` gave them rather
+/// than its files (the old docs set slaves up with `MASTER=false
+/// ./generate_yml.sh`): which roles were checked, and where they came from.
+fn roles_given(settings: &settings::Settings) -> Option<String> {
+    use layers::Source;
+    let given: Vec<String> = ["MASTER", "SLAVE"]
+        .iter()
+        .filter_map(|name| {
+            let resolved = settings.get(name);
+            let from = match &resolved.source {
+                Source::Env => "the environment".to_string(),
+                Source::Flag(flag) => (*flag).to_string(),
+                _ => return None,
+            };
+            Some(format!("{name}={} from {from}", resolved.value))
+        })
+        .collect();
+    if given.is_empty() {
+        return None;
+    }
+    let roles = match (settings.flag("MASTER"), settings.flag("SLAVE")) {
+        (true, true) => "a master that is also a slave",
+        (true, false) => "a master only",
+        (false, true) => "a slave only",
+        (false, false) => "neither a master nor a slave",
+    };
+    Some(format!("checked as {roles} ({})", given.join(", ")))
+}
+
 /// Reports every problem of this host's settings.
 pub fn check(args: &CheckArgs, system: &dyn System, ui: Ui) -> Result<ExitCode> {
     let (layers, settings, mut findings) = resolve(&args.input, system)?;
@@ -406,8 +435,12 @@ pub fn check(args: &CheckArgs, system: &dyn System, ui: Ui) -> Result<ExitCode> 
     check::explain_typos(&mut findings, &layers);
     let (errors, warnings) = report(&findings, ui);
     if !ui.quiet {
+        let mut out = std::io::stdout().lock();
+        if let Some(roles) = roles_given(&settings) {
+            writeln!(out, "{roles}")?;
+        }
         writeln!(
-            std::io::stdout().lock(),
+            out,
             "{}, {}",
             plural(errors, "error"),
             plural(warnings, "warning")

@@ -608,7 +608,7 @@ fn config_as_shell_assignments_refuses_to_write_a_masked_password() {
 /// A slave the old docs set up with `MASTER=false ./generate_yml.sh` has
 /// no MASTER in restricted/host: `check` on it, master by default, names
 /// that way out in the ZooKeeper id's fix, and with MASTER=false (as the
-/// old command line gave it) finds no error.
+/// old command line gave it) finds no error and says it checked a slave.
 #[test]
 fn a_slave_of_the_old_docs_is_told_how_to_say_so() {
     let host = Host::bare().file(
@@ -634,5 +634,22 @@ fn a_slave_of_the_old_docs_is_told_how_to_say_so() {
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    // And it says which roles it checked, and where they came from.
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("checked as a slave only (MASTER=false from the environment)\n"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = slave
+        .subcommand("check", &["--ip", "10.0.0.20", "--role", "slave"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("checked as a slave only (MASTER=false from --role, SLAVE=true from --role)"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
     );
 }
