@@ -196,6 +196,11 @@ pub struct CheckArgs {
     /// Also check that the ports the started daemons need are free on LISTEN_IP.
     #[arg(long)]
     pub ports: bool,
+    /// Then say what moving this host to PanteraS 0.4.4, its last release,
+    /// changes: variables, programs, routing, ports, volumes, users, the
+    /// masters' state, versions.
+    #[arg(long, value_name = "VERSION", value_parser = ["0.4.4"])]
+    pub upgrade_to: Option<String>,
 }
 
 /// Output formats of `config`.
@@ -281,7 +286,7 @@ pub enum AppCommand {
     /// Report the problems of the plans: what Marathon 1.4.10 refuses,
     /// routing tags, TCP ports, health checks, canaries.
     #[command(after_long_help = APP_CHECK_HELP)]
-    Check(PlanArgs),
+    Check(AppCheckArgs),
     /// Send each plan to Marathon and wait until its tasks run and are healthy.
     #[command(after_long_help = APP_DEPLOY_HELP)]
     Deploy(DeployArgs),
@@ -310,6 +315,22 @@ pub struct PlanArgs {
     /// render and --dry-run; they are shown as ******** otherwise.
     #[arg(long)]
     pub show_secrets: bool,
+}
+
+/// `app check`: the plans, and the image line their tags are read for.
+#[derive(Args, Debug)]
+pub struct AppCheckArgs {
+    #[command(flatten)]
+    pub plans: PlanArgs,
+    /// Also say what each routing tag becomes on this PanteraS release
+    /// (0.4.4: Fabio routes `paas-` tags only).
+    #[arg(long, value_name = "VERSION", value_parser = ["0.4.4"])]
+    pub image: Option<String>,
+    /// With --image: add the new tags to each plan's SERVICE_*_TAGS where
+    /// the plan writes them, keeping the old ones (hosts of either release
+    /// route the app while the cluster moves).
+    #[arg(long, requires = "image")]
+    pub fix: bool,
 }
 
 /// Where and how to deploy.
@@ -364,6 +385,8 @@ prod.yaml, prod.json) beside the plan over it: maps key by key, lists whole.";
 const APP_CHECK_HELP: &str = "Examples:
   panteras app check apps/*.yml --env prod
   panteras app check apps/*.yml --strict     # warnings fail too
+  panteras app check apps/*.yml --image 0.4.4        # each routing tag on 0.4.4
+  panteras app check apps/*.yml --image 0.4.4 --fix  # and add the new tags
 
 Exit status: 0 no errors, 1 errors (or warnings with --strict).";
 

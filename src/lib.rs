@@ -23,6 +23,7 @@ pub mod shell;
 pub mod show;
 pub mod tags;
 pub mod term;
+pub mod upgrade;
 pub mod values;
 pub mod vars;
 pub mod yaml;
@@ -445,6 +446,20 @@ pub fn check(args: &CheckArgs, system: &dyn System, ui: Ui) -> Result<ExitCode> 
             plural(errors, "error"),
             plural(warnings, "warning")
         )?;
+    }
+    // What the move changes is said of settings that stand: with errors,
+    // it would describe a host that cannot run.
+    if args.upgrade_to.is_some() {
+        if errors > 0 {
+            bail!(
+                "{} above: fix them first; the upgrade report describes the host as its settings stand",
+                plural(errors, "error")
+            );
+        }
+        let mut out = std::io::stdout().lock();
+        for line in upgrade::report(&settings) {
+            writeln!(out, "{}", term::printable(&line, 4000))?;
+        }
     }
     let failed = errors > 0 || (args.strict && warnings > 0);
     Ok(if failed {

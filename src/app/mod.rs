@@ -15,6 +15,7 @@ pub mod plan;
 mod registration;
 pub mod rules;
 pub mod service;
+mod upgrade;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -115,8 +116,23 @@ pub fn run(command: &AppCommand, ui: Ui) -> Result<ExitCode> {
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
+        AppCommand::Check(args) if args.image.is_some() => {
+            // The tags are said even of plans Marathon 1.4.10 refuses;
+            // nothing is written while an error remains.
+            let (plans, errors) = load_all(&args.plans, ui)?;
+            upgrade::tags(&plans, args.fix && errors == 0, ui)?;
+            if errors > 0 {
+                let written = if args.fix {
+                    "; nothing was written"
+                } else {
+                    ""
+                };
+                bail!("{} above{written}", crate::plural(errors, "error"));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         AppCommand::Check(args) => {
-            let plans = load(args, ui)?;
+            let plans = load(&args.plans, ui)?;
             if !ui.quiet {
                 eprintln!("{}: no errors", crate::plural(plans.len(), "plan"));
             }
@@ -142,6 +158,19 @@ pub fn masked_note(plans: &[Plan], show: bool, ui: Ui) {
 /// Reads, fills in and checks every plan of a run; reports what was found
 /// and fails when any error (or, with --strict, any warning) remains.
 pub fn load(args: &PlanArgs, ui: Ui) -> Result<Vec<Plan>> {
+    let (plans, errors) = load_all(args, ui)?;
+    if errors > 0 {
+        bail!(
+            "{} above; nothing was rendered or sent",
+            crate::plural(errors, "error")
+        );
+    }
+    Ok(plans)
+}
+
+/// Reads, fills in and checks every plan of a run; reports what was found
+/// and returns the plans that could be read with the number of errors.
+pub fn load_all(args: &PlanArgs, ui: Ui) -> Result<(Vec<Plan>, usize)> {
     let set = macro_values(&args.set)?;
     if let Some(env) = &args.env {
         environment_name(env)?;
@@ -178,13 +207,7 @@ pub fn load(args: &PlanArgs, ui: Ui) -> Result<Vec<Plan>> {
     let mut findings = findings.sorted(&args.plans);
     crate::strictly(&mut findings, args.strict);
     let (errors, _) = crate::report(&findings, ui);
-    if errors > 0 {
-        bail!(
-            "{} above; nothing was rendered or sent",
-            crate::plural(errors, "error")
-        );
-    }
-    Ok(plans)
+    Ok((plans, errors))
 }
 
 /// `--set KEY=VALUE` pairs, each KEY a macro's name.

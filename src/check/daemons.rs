@@ -76,6 +76,40 @@ pub(super) fn registry(s: &Settings, found: &mut Vec<Finding>) {
     }
 }
 
+/// The image must be of the line panteras generates: a 0.4 image started
+/// with the 0.3 line's files keeps ZooKeeper's data nowhere and runs the
+/// 0.3 supervisord.conf over programs it no longer has.
+pub(super) fn image_line(s: &Settings, found: &mut Vec<Finding>) {
+    use crate::upgrade::{LAST_RELEASE, Line, line_of};
+    let image = s.text("PANTERAS_DOCKER_IMAGE");
+    let (line, tag) = line_of(&image);
+    match line {
+        Line::New => found.push(error(
+            about(s, "PANTERAS_DOCKER_IMAGE"),
+            format!(
+                "tag {tag} is of PanteraS's 0.4 line (Fabio or Traefik, no HAProxy, \
+                 consul-template, keepalived, dnsmasq or Chronos, daemons as their own users, \
+                 ZooKeeper's data in a volume of its own), and panteras writes the 0.3 line's \
+                 files: the container would keep ZooKeeper's data nowhere and run programs \
+                 the image no longer has"
+            ),
+            format!(
+                "keep PANTERAS_IMAGE_TAG=0.3.9; `panteras check --upgrade-to {LAST_RELEASE}` \
+                 lists what moving this host to {LAST_RELEASE} changes"
+            ),
+        )),
+        Line::Unknown if tag == "latest" => found.push(warning(
+            about(s, "PANTERAS_DOCKER_IMAGE"),
+            format!(
+                "`latest` names the image's newest release, {LAST_RELEASE} since 2021, of the \
+                 0.4 line, whose files differ from the 0.3 line's panteras writes"
+            ),
+            "pin the tag: PANTERAS_IMAGE_TAG=0.3.9".into(),
+        )),
+        _ => {}
+    }
+}
+
 /// With HOST_DOCKER, the host's docker binary is mounted; Docker makes a
 /// directory where a mounted file is missing.
 pub(super) fn docker_binary(s: &Settings, found: &mut Vec<Finding>) {

@@ -25,7 +25,8 @@ use commands::{command_lines, consul_template_words, environment_sizes};
 pub use consul::{ConsulRole, consul_servers};
 use consul::{consul_bootstrap, consul_client};
 use daemons::{
-    certificate, docker_binary, mount_targets, proxies, registry, supervisor_credentials,
+    certificate, docker_binary, image_line, mount_targets, proxies, registry,
+    supervisor_credentials,
 };
 use ensemble::{even_masters, quorum, zookeeper_id};
 pub use names::explain_typos;
@@ -68,7 +69,7 @@ pub fn check(s: &Settings, layers: &Layers, here: bool) -> Vec<Finding> {
     // Each rule with the values it stands on: a rule is left out when one
     // of them could not be used (it is reported already, and the rule
     // would only report its consequences).
-    let rules: [(&[&str], Rule); 16] = [
+    let rules: [(&[&str], Rule); 17] = [
         (
             &["START_ZOOKEEPER", "ZOOKEEPER_ID", "ZOOKEEPER_HOSTS"],
             zookeeper_id,
@@ -100,6 +101,7 @@ pub fn check(s: &Settings, layers: &Layers, here: bool) -> Vec<Finding> {
         (&[], addresses),
         (&[], command_lines),
         (&["REGISTRY", "PANTERAS_DOCKER_IMAGE"], registry),
+        (&["PANTERAS_DOCKER_IMAGE"], image_line),
         (&["START_CONSUL", "CONSUL_APP_PARAMS"], consul_client),
         (
             &["START_CONSUL_TEMPLATE", "CONSUL_TEMPLATE_APP_PARAMS"],
