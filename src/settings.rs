@@ -190,13 +190,34 @@ fn machine_default(name: &str, scope: &Scope, system: &dyn System) -> Given {
                 "set HOSTNAME in restricted/host".into(),
             )),
         },
-        "FQDN" => match system.fqdn() {
-            Some(fqdn) => Given::Text(
-                fqdn,
-                Source::Machine("the machine's fully qualified name".into()),
-            ),
-            None => Given::Text(scope.text("HOSTNAME"), Source::Derived("HOSTNAME".into())),
-        },
+        "FQDN" => {
+            // The machine's name is this host's only when HOSTNAME is the
+            // machine's, or the machine's name starts with it: files made
+            // here for another host (HOSTNAME given) do not take this
+            // machine's name.
+            let hostname = scope.text("HOSTNAME");
+            let ours = |fqdn: &str| {
+                !scope.is_set_by_user("HOSTNAME")
+                    || fqdn.eq_ignore_ascii_case(&hostname)
+                    || fqdn
+                        .to_ascii_lowercase()
+                        .starts_with(&format!("{}.", hostname.to_ascii_lowercase()))
+            };
+            match system.fqdn() {
+                Some(fqdn) if ours(&fqdn) => Given::Text(
+                    fqdn,
+                    Source::Machine("the machine's fully qualified name".into()),
+                ),
+                Some(fqdn) => Given::Text(
+                    hostname,
+                    Source::Derived(format!(
+                        "HOSTNAME (the machine's fully qualified name, {fqdn}, is not of host {})",
+                        scope.text("HOSTNAME")
+                    )),
+                ),
+                None => Given::Text(hostname, Source::Derived("HOSTNAME".into())),
+            }
+        }
         "IP" => {
             match identity::find_ip(&scope.text("HOSTNAME"), &scope.text("DOCKER_HOST"), system) {
                 Ok((ip, source)) => Given::Text(ip.to_string(), source),
@@ -348,6 +369,25 @@ mod tests {
             "dev (derived from DOCKER_MACHINE_NAME)"
         );
         assert_eq!(shown(&s, "FQDN"), "dev (derived from DOCKER_MACHINE_NAME)");
+    }
+
+    /// Deliberate change 14: the machine's fully qualified name is the
+    /// host's only when HOSTNAME is the machine's or it starts with it.
+    #[test]
+    fn the_machines_fqdn_is_not_taken_for_another_host() {
+        let s = settings(&[("HOSTNAME", "paas-node-9"), ("IP", "10.0.0.9")]).unwrap();
+        assert_eq!(
+            shown(&s, "FQDN"),
+            "paas-node-9 (derived from HOSTNAME (the machine's fully qualified name, \
+             box.example.com, is not of host paas-node-9))"
+        );
+        let s = settings(&[("HOSTNAME", "BOX")]).unwrap();
+        assert_eq!(
+            shown(&s, "FQDN"),
+            "box.example.com (lookup: the machine's fully qualified name)"
+        );
+        let s = settings(&[("HOSTNAME", "box.example.com")]).unwrap();
+        assert_eq!(s.text("FQDN"), "box.example.com");
     }
 
     #[test]
