@@ -13,6 +13,7 @@ pub mod identity;
 pub mod import;
 pub mod inventory;
 pub mod layers;
+pub mod line;
 pub mod marathon_deploy;
 pub mod output;
 pub mod params;
@@ -454,6 +455,14 @@ pub fn check(args: &CheckArgs, system: &dyn System, ui: Ui) -> Result<ExitCode> 
             bail!(
                 "{} above: fix them first; the upgrade report describes the host as its settings stand",
                 plural(errors, "error")
+            );
+        }
+        if settings.line().name != line::V03.name {
+            bail!(
+                "this host follows the {} line already (PANTERAS_IMAGE_LINE, from {}): the \
+                 upgrade report reads a host of the 0.3 line",
+                settings.line().name,
+                settings.get("PANTERAS_IMAGE_LINE").source
             );
         }
         let mut out = std::io::stdout().lock();

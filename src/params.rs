@@ -5,7 +5,7 @@
 use crate::scope::Lookup;
 
 /// The daemons, by the prefix of their variables.
-pub const DAEMONS: [&str; 11] = [
+pub const DAEMONS: [&str; 12] = [
     "CONSUL",
     "CONSUL_TEMPLATE",
     "DNSMASQ",
@@ -16,6 +16,7 @@ pub const DAEMONS: [&str; 11] = [
     "ZOOKEEPER",
     "CHRONOS",
     "FABIO",
+    "TRAEFIK",
     "NETDATA",
 ];
 
@@ -42,6 +43,15 @@ const ZOOKEEPER: &str = "start-foreground";
 const CHRONOS: &str = "--master zk://${ZOOKEEPER_HOSTS}/mesos --zk_hosts ${ZOOKEEPER_HOSTS} \
     --http_address ${LISTEN_IP} --http_port 4400";
 const FABIO: &str = "-cfg ./fabio.properties";
+const TRAEFIK: &str = "-c ./traefik.toml";
+// The 0.4 line's: Marathon 1.8 without `--no-logger`, the Mesos master's
+// work directory on the host's /tmp/mesos.
+const MARATHON_04: &str = "--master zk://${ZOOKEEPER_HOSTS}/mesos \
+    --zk zk://${ZOOKEEPER_HOSTS}/marathon --hostname ${HOSTNAME} --http_address ${LISTEN_IP} \
+    --https_address ${LISTEN_IP}";
+const MESOS_MASTER_04: &str = "--zk=zk://${ZOOKEEPER_HOSTS}/mesos --work_dir=/tmp/mesos \
+    --quorum=${MESOS_MASTER_QUORUM} --ip=${LISTEN_IP} --hostname=${FQDN} \
+    --cluster=${MESOS_CLUSTER_NAME}";
 const NETDATA: &str = "-nd -ch /host";
 
 /// Fills `${NAME}` in each word of `base`, drops words left empty, appends
@@ -116,6 +126,18 @@ pub fn chronos(s: &dyn Lookup) -> String {
 /// The default of FABIO_APP_PARAMS: the command line of Fabio.
 pub fn fabio(s: &dyn Lookup) -> String {
     build(FABIO, "FABIO", s)
+}
+/// The default of TRAEFIK_APP_PARAMS (0.4 line): the command line of Traefik.
+pub fn traefik(s: &dyn Lookup) -> String {
+    build(TRAEFIK, "TRAEFIK", s)
+}
+/// The default of MARATHON_APP_PARAMS on the 0.4 line.
+pub fn marathon_04(s: &dyn Lookup) -> String {
+    build(MARATHON_04, "MARATHON", s)
+}
+/// The default of MESOS_MASTER_APP_PARAMS on the 0.4 line.
+pub fn mesos_master_04(s: &dyn Lookup) -> String {
+    build(MESOS_MASTER_04, "MESOS_MASTER", s)
 }
 /// The default of NETDATA_APP_PARAMS: the command line of netdata.
 pub fn netdata(s: &dyn Lookup) -> String {

@@ -8,6 +8,7 @@ use std::cell::Cell;
 use crate::finding::Finding;
 use crate::identity::{self, System};
 use crate::layers::{Layers, Source};
+use crate::line::{self, ImageLine};
 use crate::scope::Lookup;
 use crate::values::Value;
 use crate::vars::{self, DefaultRule, VARS};
@@ -22,6 +23,8 @@ pub struct Resolved {
 /// The resolved values of every variable, in table order.
 #[derive(Clone, Debug)]
 pub struct Settings {
+    /// The image line the host follows, chosen before its variables.
+    line: &'static ImageLine,
     values: Vec<Resolved>,
     /// Whether each value could be used: false for a refused value and for
     /// every value derived from one.
@@ -81,17 +84,57 @@ impl Settings {
         let mut done: Vec<Resolved> = Vec::with_capacity(VARS.len());
         let mut valid: Vec<bool> = Vec::with_capacity(VARS.len());
         let mut problems: Vec<Finding> = Vec::new();
+        let chosen = line::choose(layers);
+        let line = chosen.line;
+        if let Some((about, fix)) = &chosen.refused {
+            problems.push(Finding::error(
+                about.clone(),
+                "the image line and the image's tag disagree".into(),
+                fix.clone(),
+            ));
+        }
         for var in VARS {
             let scope = Scope {
                 done: &done,
                 valid: &valid,
                 tainted: Cell::new(false),
             };
+            let set = layers.get(var.name).filter(|raw| !raw.value.is_empty());
+            if let Some(instead) = line.instead_of(var.name) {
+                // A variable of another line: said, and empty here.
+                if let Some(raw) = set {
+                    let shown = vars::brief(var.name, &raw.value);
+                    problems.push(Finding::error(
+                        format!("{}={shown:?} ({})", var.name, raw.source),
+                        format!(
+                            "is not read on the {} line (PanteraS {}), which this host follows \
+                             ({})",
+                            line.name, line.release, chosen.from
+                        ),
+                        instead.to_string(),
+                    ));
+                }
+                done.push(Resolved {
+                    value: Value::Empty,
+                    source: Source::Default,
+                });
+                valid.push(true);
+                continue;
+            }
+            let default = line.default_of(var.name).unwrap_or(var.default);
             let given = match machine_override(var.name, &scope) {
                 Some((text, source)) => Given::Text(text, source),
-                None => match layers.get(var.name).filter(|raw| !raw.value.is_empty()) {
+                None if var.name == "PANTERAS_IMAGE_LINE" => Given::Text(
+                    line.name.to_string(),
+                    match set {
+                        Some(raw) => raw.source.clone(),
+                        None if chosen.by_default => Source::Default,
+                        None => Source::Derived(chosen.from.clone()),
+                    },
+                ),
+                None => match set {
                     Some(raw) => Given::Text(raw.value.clone(), raw.source.clone()),
-                    None => match var.default {
+                    None => match default {
                         DefaultRule::Value(text) => Given::Text(text.to_string(), Source::Default),
                         DefaultRule::Derived(from, derive) => {
                             Given::Text(derive(&scope), Source::Derived(from.to_string()))
@@ -135,6 +178,7 @@ impl Settings {
         }
         (
             Settings {
+                line,
                 values: done,
                 valid,
             },
@@ -165,9 +209,32 @@ impl Settings {
         self.get(name).value == Value::Bool(true)
     }
 
-    /// Every variable with its resolved value, in table order.
+    /// Every variable of the host's line with its resolved value, in table
+    /// order.
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &Resolved)> {
-        VARS.iter().map(|v| v.name).zip(self.values.iter())
+        VARS.iter()
+            .map(|v| v.name)
+            .zip(self.values.iter())
+            .filter(|(name, _)| self.line.reads(name))
+    }
+
+    /// The image line the host follows.
+    pub fn line(&self) -> &'static ImageLine {
+        self.line
+    }
+}
+
+impl Lookup for Settings {
+    fn text(&self, name: &str) -> String {
+        Settings::text(self, name)
+    }
+
+    fn flag(&self, name: &str) -> bool {
+        Settings::flag(self, name)
+    }
+
+    fn is_set_by_user(&self, name: &str) -> bool {
+        self.get(name).source.is_user()
     }
 }
 
@@ -308,6 +375,25 @@ mod tests {
         assert_eq!(s.text("DNSMASQ_ADDRESS"), "--address=/consul/10.0.0.5");
     }
 
+    /// Deliberate change 14: the machine's fully qualified name is the
+    /// host's only when HOSTNAME is the machine's or it starts with it.
+    #[test]
+    fn the_machines_fqdn_is_not_taken_for_another_host() {
+        let s = settings(&[("HOSTNAME", "paas-node-9"), ("IP", "10.0.0.9")]).unwrap();
+        assert_eq!(
+            shown(&s, "FQDN"),
+            "paas-node-9 (derived from HOSTNAME (the machine's fully qualified name, \
+             box.example.com, is not of host paas-node-9))"
+        );
+        let s = settings(&[("HOSTNAME", "BOX")]).unwrap();
+        assert_eq!(
+            shown(&s, "FQDN"),
+            "box.example.com (lookup: the machine's fully qualified name)"
+        );
+        let s = settings(&[("HOSTNAME", "box.example.com")]).unwrap();
+        assert_eq!(s.text("FQDN"), "box.example.com");
+    }
+
     #[test]
     fn an_empty_value_counts_as_unset_and_a_blank_one_switches_the_default_off() {
         let s = settings(&[("CONSUL_MODE", ""), ("DNSMASQ_ADDRESS", " ")]).unwrap();
@@ -369,25 +455,6 @@ mod tests {
             "dev (derived from DOCKER_MACHINE_NAME)"
         );
         assert_eq!(shown(&s, "FQDN"), "dev (derived from DOCKER_MACHINE_NAME)");
-    }
-
-    /// Deliberate change 14: the machine's fully qualified name is the
-    /// host's only when HOSTNAME is the machine's or it starts with it.
-    #[test]
-    fn the_machines_fqdn_is_not_taken_for_another_host() {
-        let s = settings(&[("HOSTNAME", "paas-node-9"), ("IP", "10.0.0.9")]).unwrap();
-        assert_eq!(
-            shown(&s, "FQDN"),
-            "paas-node-9 (derived from HOSTNAME (the machine's fully qualified name, \
-             box.example.com, is not of host paas-node-9))"
-        );
-        let s = settings(&[("HOSTNAME", "BOX")]).unwrap();
-        assert_eq!(
-            shown(&s, "FQDN"),
-            "box.example.com (lookup: the machine's fully qualified name)"
-        );
-        let s = settings(&[("HOSTNAME", "box.example.com")]).unwrap();
-        assert_eq!(s.text("FQDN"), "box.example.com");
     }
 
     #[test]

@@ -83,13 +83,14 @@ pub static VARS: &[Var] = &[
     var("DOCKER_MACHINE_NAME", HostName, Unset, All, "When set, HOSTNAME and FQDN both become this value."),
     var("DOCKER_HOST", Text, Unset, All, "A `tcp://ADDRESS:PORT` Docker endpoint; its address is the IP when IP is unset."),
     var("HOSTNAME", HostName, Machine("the machine's host name"), All, "This host's name, as the other hosts know it."),
-    var("FQDN", HostName, Machine("the machine's fully qualified name, else HOSTNAME"), All, "Fully qualified name; Mesos advertises it."),
+    var("FQDN", HostName, Machine("the machine's fully qualified name when it is this host's (HOSTNAME is the machine's, or the name starts with it), else HOSTNAME"), All, "Fully qualified name; Mesos advertises it."),
     var("IP", Ipv4, Machine("DOCKER_HOST's address, `192.168.10.10` for HOSTNAME=standalone, else a lookup of HOSTNAME"), All, "This host's address, reachable by the other hosts."),
     var("PANTERAS_HOSTNAME", HostName, Derived("HOSTNAME", |s| s.text("HOSTNAME")), All, "The container's HOSTNAME variable."),
     // Image and container.
     var("REGISTRY", Registry, Value(""), All, "Registry prefix of the image, e.g. `registry:5000/`."),
     var("PANTERAS_IMAGE_TAG", ImageTag, Value("0.3.9"), All, "Tag of the paas-in-a-box image."),
     var("PANTERAS_DOCKER_IMAGE", Image, Branch("`${REGISTRY}panteras/paas-in-a-box:${PANTERAS_IMAGE_TAG}` (with a `/` after a REGISTRY that lacks it)", |s| image(&s.text("REGISTRY"), &s.text("PANTERAS_IMAGE_TAG"))), All, "The whole image reference."),
+    var("PANTERAS_IMAGE_LINE", Text, Derived("the line of the image's tag (PANTERAS_DOCKER_IMAGE, else PANTERAS_IMAGE_TAG), else `0.3`", |_| String::new()), All, "The image line, `0.3` or `0.4`: which variables, files and contract panteras follows. Needed only for a tag of no known release."),
     var("PANTERAS_RESTART", Restart, Value("no"), All, "Compose restart policy of the container."),
     var("SHARED", VolumeSuffix, Value(""), Slave, "Appended to the `/tmp/mesos` volume, e.g. `:shared`."),
     var("HOST_DOCKER", Bool, Value("false"), Slave, "Mount the host's docker binary (VOLUME_DOCKER) into the container."),
@@ -103,7 +104,8 @@ pub static VARS: &[Var] = &[
     var("START_CONSUL_TEMPLATE", Bool, Derived("SLAVE", |s| s.text("SLAVE")), Slave, "Start consul-template with HAProxy."),
     var("START_MESOS_SLAVE", Bool, Derived("SLAVE", |s| s.text("SLAVE")), Slave, "Start the Mesos agent."),
     var("START_REGISTRATOR", Bool, Derived("SLAVE", |s| s.text("SLAVE")), Slave, "Start Registrator."),
-    var("START_FABIO", Bool, Value("false"), Slave, "Start Fabio (instead of consul-template and HAProxy)."),
+    var("START_TRAEFIK", Bool, Value("false"), All, "Start Traefik instead of Fabio (0.4 line)."),
+    var("START_FABIO", Bool, Value("false"), Slave, "Start Fabio (instead of consul-template and HAProxy; on the 0.4 line by default, unless START_TRAEFIK)."),
     var("START_NETDATA", Bool, Value("false"), All, "Start netdata."),
     var("START_DNSMASQ", Bool, Value("true"), All, "Start dnsmasq."),
     // Addresses.
@@ -154,6 +156,7 @@ pub static VARS: &[Var] = &[
     var("ZOOKEEPER_PARAMS", Text, Value(""), Master, "Appended to ZooKeeper's parameters."),
     var("CHRONOS_PARAMS", Text, Value(""), Master, "Appended to Chronos' parameters."),
     var("FABIO_PARAMS", Text, Value(""), Slave, "Appended to Fabio's parameters."),
+    var("TRAEFIK_PARAMS", Text, Value(""), All, "Appended to Traefik's parameters (0.4 line)."),
     var("NETDATA_PARAMS", Text, Value(""), All, "Appended to netdata's parameters."),
     // Each daemon's whole command line.
     var("CONSUL_APP_PARAMS", Text, Derived("the Consul base and CONSUL_PARAMS", crate::params::consul), All, "Consul's whole command line."),
@@ -166,6 +169,7 @@ pub static VARS: &[Var] = &[
     var("ZOOKEEPER_APP_PARAMS", Text, Derived("`start-foreground` and ZOOKEEPER_PARAMS", crate::params::zookeeper), Master, "ZooKeeper's whole command line."),
     var("CHRONOS_APP_PARAMS", Text, Derived("the Chronos base and CHRONOS_PARAMS", crate::params::chronos), Master, "Chronos' whole command line."),
     var("FABIO_APP_PARAMS", Text, Derived("`-cfg ./fabio.properties` and FABIO_PARAMS", crate::params::fabio), Slave, "Fabio's whole command line."),
+    var("TRAEFIK_APP_PARAMS", Text, Derived("`-c ./traefik.toml` and TRAEFIK_PARAMS", crate::params::traefik), All, "Traefik's whole command line (0.4 line)."),
     var("NETDATA_APP_PARAMS", Text, Derived("`-nd -ch /host` and NETDATA_PARAMS", crate::params::netdata), All, "netdata's whole command line."),
 ];
 
@@ -295,27 +299,14 @@ fn edit_distance(a: &str, b: &str) -> usize {
     last[b.len()]
 }
 
-/// The Markdown table of every variable, as the README carries it.
-pub fn markdown_table() -> String {
-    let mut out =
-        String::from("| variable | kind | default | roles | meaning |\n|---|---|---|---|---|\n");
-    for v in VARS {
-        let default = match v.default {
-            Value("") => "empty".to_string(),
-            Value(text) => format!("`{text}`"),
-            Derived(doc, _) | Branch(doc, _) | Machine(doc) => doc.to_string(),
-            Unset => "unset".to_string(),
-        };
-        out.push_str(&format!(
-            "| `{}` | {} | {} | {} | {} |\n",
-            v.name,
-            v.kind.label(),
-            default,
-            v.roles.label(),
-            v.doc
-        ));
+/// A default rule as the README's table shows it.
+pub fn default_shown(rule: DefaultRule) -> String {
+    match rule {
+        Value("") => "empty".to_string(),
+        Value(text) => format!("`{text}`"),
+        Derived(doc, _) | Branch(doc, _) | Machine(doc) => doc.to_string(),
+        Unset => "unset".to_string(),
     }
-    out
 }
 
 /// The `*_PARAMS` variables the operator set whose value holds a secret.

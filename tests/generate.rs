@@ -99,7 +99,11 @@ fn registry_and_tag() {
 #[test]
 fn extra_params() {
     let mut text = String::from("IP=10.0.0.1\n");
-    for daemon in panteras::params::DAEMONS {
+    // Each daemon of the 0.3 line (Traefik's is the 0.4 line's).
+    for daemon in panteras::params::DAEMONS
+        .into_iter()
+        .filter(|d| panteras::line::V03.reads(&format!("{d}_PARAMS")))
+    {
         text.push_str(&format!(
             "{daemon}_PARAMS=\"--extra-{}  value\"\n",
             daemon.to_lowercase()

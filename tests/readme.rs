@@ -20,7 +20,7 @@ fn readme_variable_table_is_current() {
     let end = readme
         .find(END)
         .expect("README has the variables:end marker");
-    let expected = panteras::vars::markdown_table();
+    let expected = panteras::line::markdown_table();
     if readme[start..end] != expected {
         if std::env::var_os("UPDATE_README").is_some() {
             let updated = format!("{}{expected}{}", &readme[..start], &readme[end..]);

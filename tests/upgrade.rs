@@ -1,8 +1,8 @@
-//! PanteraS 0.4.4 seen from a 0.3.9 host: an image of the 0.4 line is
-//! refused (panteras writes the 0.3 line's files), `check --upgrade-to
-//! 0.4.4` says what the move changes for the old docs' hosts, and `app
-//! check --image 0.4.4` turns the PanteraS example apps' tags into the ones
-//! the 0.4.4 examples carry.
+//! PanteraS 0.4.4 and the 0.3 line: the image's tag chooses the line and
+//! each line reads its own variables, `check --upgrade-to 0.4.4` says what
+//! the move changes for the old docs' hosts, and `app check --image 0.4.4`
+//! turns the PanteraS example apps' tags into the ones the 0.4.4 examples
+//! carry.
 
 mod common;
 
@@ -27,55 +27,165 @@ fn text(out: &Output) -> String {
     common::said(out)
 }
 
+/// The image's tag chooses the line; each line's variables are its own,
+/// and a variable of the other line is named with what replaces it.
 #[test]
-fn an_image_of_the_0_4_line_is_refused_and_latest_is_named() {
-    let dir = tempfile::tempdir().unwrap();
+fn the_image_line_follows_the_tag_and_each_line_reads_its_own_variables() {
     let names = [("HOSTNAME", "box"), ("FQDN", "box")];
+    let generate = |extra: &[&str]| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut args = vec!["generate", "--ip", "10.0.0.5"];
+        args.extend_from_slice(extra);
+        let out = panteras(dir.path(), &names, &args);
+        let compose = std::fs::read_to_string(dir.path().join("docker-compose.yml")).ok();
+        (out, compose, dir)
+    };
     for tag in ["0.4.4", "0.4.0", "v0.4.1"] {
         let set = format!("PANTERAS_IMAGE_TAG={tag}");
-        let out = panteras(
-            dir.path(),
-            &names,
-            &["generate", "--ip", "10.0.0.5", "--set", &set],
-        );
-        let said = text(&out);
-        assert_eq!(out.status.code(), Some(1), "{said}");
+        let (out, compose, dir) = generate(&["--set", &set]);
+        assert!(out.status.success(), "{}", text(&out));
+        let compose = compose.unwrap();
+        assert!(compose.contains("START_TRAEFIK: \"false\""), "{compose}");
+        assert!(compose.contains("/tmp/zookeeper:/var/lib/zookeeper/version-2"));
+        assert!(!compose.contains("HAPROXY"), "{compose}");
+        assert!(!dir.path().join("generated").exists());
+    }
+    // A variable of the 0.3 line on a 0.4 host, and the other way round.
+    let (out, compose, _dir) = generate(&[
+        "--set",
+        "PANTERAS_IMAGE_TAG=0.4.4",
+        "--set",
+        "HAPROXY_SSL=true",
+        "--set",
+        "KEEPALIVED_VIP=10.0.0.100",
+    ]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(compose.is_none());
+    for (var, instead) in [
+        (
+            "HAPROXY_SSL",
+            "TLS is terminated by a Fabio or Traefik configuration",
+        ),
+        (
+            "KEEPALIVED_VIP",
+            "a virtual IP in front of the routers is set up on the hosts",
+        ),
+    ] {
         assert!(
-            said.contains(&format!("tag {tag} is of PanteraS's 0.4 line")),
+            said.contains(&format!(
+                "{var}=\"{}\" (flag --set): is not read on the 0.4 line (PanteraS 0.4.4), which \
+                 this host follows (PANTERAS_IMAGE_TAG=0.4.4 (flag --set))",
+                if var == "HAPROXY_SSL" {
+                    "true"
+                } else {
+                    "10.0.0.100"
+                }
+            )),
             "{said}"
         );
-        assert!(said.contains("panteras check --upgrade-to 0.4.4"), "{said}");
-        assert!(!dir.path().join("docker-compose.yml").exists());
+        assert!(said.contains(instead), "{said}");
     }
-    let out = panteras(
-        dir.path(),
-        &names,
-        &[
-            "generate",
-            "--ip",
-            "10.0.0.5",
-            "--set",
-            "PANTERAS_IMAGE_TAG=latest",
-        ],
+    let (out, compose, _dir) = generate(&["--set", "START_TRAEFIK=true"]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(compose.is_none());
+    assert!(said.contains("is not read on the 0.3 line (PanteraS 0.3.9), which this host follows (the default line)"), "{said}");
+    assert!(said.contains("Traefik comes with the 0.4 line"), "{said}");
+    // Fabio and Traefik both asked for.
+    let (out, _, _dir) = generate(&[
+        "--set",
+        "PANTERAS_IMAGE_TAG=0.4.4",
+        "--set",
+        "START_TRAEFIK=true",
+        "--set",
+        "START_FABIO=true",
+    ]);
+    assert!(text(&out).contains("Fabio and Traefik would both bind ports 80 and 81"));
+    // Traefik alone turns Fabio off.
+    let (out, compose, _dir) = generate(&[
+        "--set",
+        "PANTERAS_IMAGE_TAG=0.4.4",
+        "--set",
+        "START_TRAEFIK=true",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(compose.unwrap().contains("START_FABIO: \"false\""));
+    // The line said explicitly: against the tag it is refused; for a tag
+    // of no release it is what chooses.
+    let (out, _, _dir) = generate(&[
+        "--set",
+        "PANTERAS_IMAGE_TAG=0.4.4",
+        "--set",
+        "PANTERAS_IMAGE_LINE=0.3",
+    ]);
+    assert!(
+        text(&out).contains("the image line and the image's tag disagree"),
+        "{}",
+        text(&out)
     );
+    let (out, compose, _dir) = generate(&[
+        "--set",
+        "PANTERAS_IMAGE_TAG=my-build",
+        "--set",
+        "PANTERAS_IMAGE_LINE=0.4",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains("my-build"), "{}", text(&out));
+    assert!(compose.unwrap().contains("START_TRAEFIK"));
+    // `latest` names no release: the default line, said.
+    let (out, compose, _dir) = generate(&["--set", "PANTERAS_IMAGE_TAG=latest"]);
     let said = text(&out);
     assert!(out.status.success(), "{said}");
     assert!(
-        said.contains("`latest` names the image's newest release, 0.4.4"),
+        said.contains("`latest` names the image's newest release, 0.4.4 since 2021, of the 0.4 line; panteras follows the 0.3 line (PanteraS 0.3.9) for it"),
         "{said}"
     );
+    assert!(compose.unwrap().contains("HAPROXY_SSL"));
+    // A misspelt variable of either line is suggested.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("restricted")).unwrap();
+    std::fs::write(
+        dir.path().join("restricted/host"),
+        "PANTERAS_IMAGE_TAG=0.4.4\nSTART_TRAEFIC=true\n",
+    )
+    .unwrap();
+    let out = panteras(dir.path(), &names, &["check", "--ip", "10.0.0.5"]);
+    assert!(text(&out).contains("START_TRAEFIK"), "{}", text(&out));
+    // config says the line and where it came from.
     let out = panteras(
         dir.path(),
         &names,
-        &[
-            "generate",
-            "--ip",
-            "10.0.0.5",
-            "--set",
-            "PANTERAS_IMAGE_TAG=0.3.8",
-        ],
+        &["config", "--ip", "10.0.0.5", "--format", "json"],
     );
-    assert!(!text(&out).contains("0.4 line"), "{}", text(&out));
+    let entries: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let line = entries
+        .iter()
+        .find(|e| e["name"] == "PANTERAS_IMAGE_LINE")
+        .unwrap();
+    assert_eq!(line["value"], "0.4");
+    assert_eq!(
+        line["source"],
+        "derived from PANTERAS_IMAGE_TAG=0.4.4 (restricted/host:1)"
+    );
+    assert!(!entries.iter().any(|e| e["name"] == "HAPROXY_SSL"));
+    // A host of the 0.4 line has no upgrade to report.
+    std::fs::write(
+        dir.path().join("restricted/host"),
+        "PANTERAS_IMAGE_TAG=0.4.4\n",
+    )
+    .unwrap();
+    let out = panteras(
+        dir.path(),
+        &names,
+        &["check", "--ip", "10.0.0.5", "--upgrade-to", "0.4.4"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("this host follows the 0.4 line already"),
+        "{}",
+        text(&out)
+    );
 }
 
 /// The report for a master and a slave of the old docs' cluster, each in

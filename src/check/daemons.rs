@@ -76,37 +76,48 @@ pub(super) fn registry(s: &Settings, found: &mut Vec<Finding>) {
     }
 }
 
-/// The image must be of the line panteras generates: a 0.4 image started
-/// with the 0.3 line's files keeps ZooKeeper's data nowhere and runs the
-/// 0.3 supervisord.conf over programs it no longer has.
+/// A tag of no known release (`latest`, a build of one's own) names no
+/// line: panteras follows the 0.3 line unless PANTERAS_IMAGE_LINE says.
 pub(super) fn image_line(s: &Settings, found: &mut Vec<Finding>) {
     use crate::upgrade::{LAST_RELEASE, Line, line_of};
-    let image = s.text("PANTERAS_DOCKER_IMAGE");
-    let (line, tag) = line_of(&image);
-    match line {
-        Line::New => found.push(error(
-            about(s, "PANTERAS_DOCKER_IMAGE"),
-            format!(
-                "tag {tag} is of PanteraS's 0.4 line (Fabio or Traefik, no HAProxy, \
-                 consul-template, keepalived, dnsmasq or Chronos, daemons as their own users, \
-                 ZooKeeper's data in a volume of its own), and panteras writes the 0.3 line's \
-                 files: the container would keep ZooKeeper's data nowhere and run programs \
-                 the image no longer has"
-            ),
-            format!(
-                "keep PANTERAS_IMAGE_TAG=0.3.9; `panteras check --upgrade-to {LAST_RELEASE}` \
-                 lists what moving this host to {LAST_RELEASE} changes"
-            ),
-        )),
-        Line::Unknown if tag == "latest" => found.push(warning(
-            about(s, "PANTERAS_DOCKER_IMAGE"),
-            format!(
-                "`latest` names the image's newest release, {LAST_RELEASE} since 2021, of the \
-                 0.4 line, whose files differ from the 0.3 line's panteras writes"
-            ),
-            "pin the tag: PANTERAS_IMAGE_TAG=0.3.9".into(),
-        )),
-        _ => {}
+    if s.get("PANTERAS_IMAGE_LINE").source.is_user() {
+        return;
+    }
+    let (line, tag) = line_of(&s.text("PANTERAS_DOCKER_IMAGE"));
+    if line != Line::Unknown {
+        return;
+    }
+    let what = if tag == "latest" {
+        format!(
+            "`latest` names the image's newest release, {LAST_RELEASE} since 2021, of the 0.4 line"
+        )
+    } else {
+        format!("tag {tag} is of no release panteras knows")
+    };
+    found.push(warning(
+        about(s, "PANTERAS_DOCKER_IMAGE"),
+        format!(
+            "{what}; panteras follows the {} line (PanteraS {}) for it",
+            s.line().name,
+            s.line().release
+        ),
+        "pin a release's tag (PANTERAS_IMAGE_TAG=0.3.9 or 0.4.4), or say the image's line: \
+         PANTERAS_IMAGE_LINE=0.3 or 0.4"
+            .into(),
+    ));
+}
+
+/// Fabio and Traefik both serve :80 and :81: at most one starts (the 0.4
+/// line's script turned Fabio off for Traefik whatever it was told).
+pub(super) fn routers(s: &Settings, found: &mut Vec<Finding>) {
+    if s.flag("START_FABIO") && s.flag("START_TRAEFIK") {
+        found.push(error(
+            both(s, "START_TRAEFIK", "START_FABIO"),
+            "Fabio and Traefik would both bind ports 80 and 81".into(),
+            "start one: START_TRAEFIK=true alone (Fabio is then off by default), or \
+             START_TRAEFIK=false"
+                .into(),
+        ));
     }
 }
 

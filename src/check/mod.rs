@@ -25,7 +25,7 @@ use commands::{command_lines, consul_template_words, environment_sizes};
 pub use consul::{ConsulRole, consul_servers};
 use consul::{consul_bootstrap, consul_client};
 use daemons::{
-    certificate, docker_binary, image_line, mount_targets, proxies, registry,
+    certificate, docker_binary, image_line, mount_targets, proxies, registry, routers,
     supervisor_credentials,
 };
 use ensemble::{even_masters, quorum, zookeeper_id};
@@ -68,8 +68,9 @@ pub fn check(s: &Settings, layers: &Layers, here: bool) -> Vec<Finding> {
     type Rule = fn(&Settings, &mut Vec<Finding>);
     // Each rule with the values it stands on: a rule is left out when one
     // of them could not be used (it is reported already, and the rule
-    // would only report its consequences).
-    let rules: [(&[&str], Rule); 17] = [
+    // would only report its consequences), and so is a rule of variables
+    // the host's image line does not read.
+    let rules: [(&[&str], Rule); 18] = [
         (
             &["START_ZOOKEEPER", "ZOOKEEPER_ID", "ZOOKEEPER_HOSTS"],
             zookeeper_id,
@@ -84,6 +85,7 @@ pub fn check(s: &Settings, layers: &Layers, here: bool) -> Vec<Finding> {
         ),
         (&["START_CONSUL", "CONSUL_APP_PARAMS"], consul_bootstrap),
         (&["START_FABIO", "START_CONSUL_TEMPLATE"], proxies),
+        (&["START_FABIO", "START_TRAEFIK"], routers),
         (&["HAPROXY_SSL", "HAPROXY_CERT_OPTS"], certificate),
         (
             &["SUPERVISOR_USER", "SUPERVISOR_PASSWORD"],
@@ -112,8 +114,9 @@ pub fn check(s: &Settings, layers: &Layers, here: bool) -> Vec<Finding> {
         (&[], params_secrets),
     ];
     let mut found = Vec::new();
+    let line = s.line();
     for (inputs, rule) in rules {
-        if s.all_valid(inputs) {
+        if s.all_valid(inputs) && inputs.iter().all(|name| line.reads(name)) {
             rule(s, &mut found);
         }
     }

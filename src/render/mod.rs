@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, anyhow, bail};
 use tera::{Context, Delimiters, Kwargs, State, Tera};
 
+use crate::line::DaemonFile;
 use crate::settings::Settings;
 use model::model;
 pub use model::{environment, volumes};
@@ -79,57 +80,11 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
-/// A file rendered under `generated/`: its template, when the host needs
-/// it, and where the container reads it (read-only, over the image's copy).
-pub(crate) struct Generated {
-    template: &'static str,
-    when: fn(&Settings) -> bool,
-    mount: &'static str,
-    /// Whether the file holds a password (written 0600).
-    secret: fn(&Settings) -> bool,
-}
-
-/// The daemon files of outputs.md. ZooKeeper has none: the image's
-/// zkStart.sh edits its zoo.cfg in place at every start, so it cannot be
-/// mounted, and derives it from the compose environment.
-const GENERATED: [Generated; 5] = [
-    Generated {
-        template: "haproxy/haproxy.cfg",
-        when: |s| s.flag("START_CONSUL_TEMPLATE"),
-        mount: "/opt/consul-template/haproxy.cfg",
-        secret: |s| !s.text("HAPROXY_STATS_AUTH").is_empty(),
-    },
-    Generated {
-        template: "haproxy/haproxy.cfg.ctmpl",
-        when: |s| s.flag("START_CONSUL_TEMPLATE"),
-        mount: "/opt/consul-template/haproxy.cfg.ctmpl",
-        secret: |_| false,
-    },
-    Generated {
-        template: "keepalived/keepalived.conf.ctmpl",
-        when: |s| s.flag("START_CONSUL_TEMPLATE") && !s.text("KEEPALIVED_VIP").is_empty(),
-        mount: "/opt/consul-template/keepalived.conf.ctmpl",
-        secret: |_| false,
-    },
-    Generated {
-        template: "supervisord/supervisord.conf",
-        when: |_| true,
-        mount: "/etc/supervisord.conf",
-        secret: |s| !s.text("SUPERVISOR_PASSWORD").is_empty(),
-    },
-    Generated {
-        template: "fabio/fabio.properties",
-        when: |s| s.flag("START_FABIO"),
-        mount: "/opt/fabio/fabio.properties",
-        secret: |_| false,
-    },
-];
-
 /// Every volume of the container: the host's own, then the read-only
 /// mounts of the daemon files this host gets.
 pub fn mounts(s: &Settings) -> Vec<String> {
     let mut mounts = volumes(s);
-    for file in GENERATED.iter().filter(|g| (g.when)(s)) {
+    for file in s.line().files.iter().filter(|g| (g.when)(s)) {
         mounts.push(format!(
             "./{GENERATED_DIR}/{}:{}:ro",
             file.template, file.mount
@@ -141,7 +96,8 @@ pub fn mounts(s: &Settings) -> Vec<String> {
 /// The daemon files this host gets from panteras: each file's path under
 /// the output directory and where the container reads it.
 pub fn mounted_files(s: &Settings) -> Vec<(String, &'static str)> {
-    GENERATED
+    s.line()
+        .files
         .iter()
         .filter(|g| (g.when)(s))
         .map(|g| (format!("{GENERATED_DIR}/{}", g.template), g.mount))
@@ -211,7 +167,9 @@ impl Renderer {
     /// which mounts none (the container runs the image's own files, as
     /// with generate_yml.sh).
     pub fn render(&self, settings: &Settings, image_files: bool) -> Result<Vec<RenderedFile>> {
-        let generated: Vec<&Generated> = GENERATED
+        let generated: Vec<&DaemonFile> = settings
+            .line()
+            .files
             .iter()
             .filter(|g| !image_files && (g.when)(settings))
             .collect();

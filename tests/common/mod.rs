@@ -312,6 +312,53 @@ pub const ENVIRONMENT_KEYS: [&str; 53] = [
     "HOSTNAME",
 ];
 
+/// The environment keys of the 0.4 line's contract, in 0.4.4's order.
+pub const ENVIRONMENT_KEYS_04: [&str; 43] = [
+    "CONSUL_IP",
+    "HOST_IP",
+    "LISTEN_IP",
+    "FQDN",
+    "GOMAXPROCS",
+    "SERVICE_81_NAME",
+    "SERVICE_81_TAGS",
+    "SERVICE_81_CHECK_HTTP",
+    "SERVICE_8500_NAME",
+    "SERVICE_8500_TAGS",
+    "SERVICE_8500_CHECK_HTTP",
+    "SERVICE_8080_NAME",
+    "SERVICE_8080_TAGS",
+    "SERVICE_8080_CHECK_HTTP",
+    "SERVICE_5050_NAME",
+    "SERVICE_5050_TAGS",
+    "SERVICE_5050_CHECK_HTTP",
+    "SERVICE_19999_NAME",
+    "SERVICE_19999_TAGS",
+    "SERVICE_19999_CHECK_HTTP",
+    "START_CONSUL",
+    "START_MESOS_MASTER",
+    "START_MARATHON",
+    "START_MESOS_SLAVE",
+    "START_REGISTRATOR",
+    "START_ZOOKEEPER",
+    "START_FABIO",
+    "START_TRAEFIK",
+    "START_NETDATA",
+    "CONSUL_APP_PARAMS",
+    "CONSUL_DOMAIN",
+    "MARATHON_APP_PARAMS",
+    "MESOS_MASTER_APP_PARAMS",
+    "MESOS_SLAVE_APP_PARAMS",
+    "REGISTRATOR_APP_PARAMS",
+    "JVMFLAGS",
+    "ZOOKEEPER_APP_PARAMS",
+    "ZOOKEEPER_HOSTS",
+    "ZOOKEEPER_ID",
+    "FABIO_APP_PARAMS",
+    "TRAEFIK_APP_PARAMS",
+    "NETDATA_APP_PARAMS",
+    "HOSTNAME",
+];
+
 fn schema() -> &'static jsonschema::Validator {
     static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
     VALIDATOR.get_or_init(|| {
@@ -349,7 +396,12 @@ pub fn check_compose(path: &Path) {
     );
     assert!(doc.get("version").is_none());
     let keys: Vec<String> = environment(path).into_iter().map(|(k, _)| k).collect();
-    assert_eq!(keys, ENVIRONMENT_KEYS);
+    // The contract of the image's line: the 0.4 line's alone has Traefik.
+    if keys.iter().any(|k| k == "START_TRAEFIK") {
+        assert_eq!(keys, ENVIRONMENT_KEYS_04);
+    } else {
+        assert_eq!(keys, ENVIRONMENT_KEYS);
+    }
     docker_compose_config(path);
 }
 
@@ -443,7 +495,17 @@ pub fn spawn_and_read_line(cmd: &mut Command) -> (std::process::Child, String) {
 /// old generator (`../shared/image/0.3.9/oracle/TABLE`), in order: every
 /// folder there, so a case added is tested without a change.
 pub fn oracle_cases(table: &str) -> Vec<PathBuf> {
-    let root = shared().join("image/0.3.9/oracle").join(table);
+    oracle_cases_of("0.3.9", table)
+}
+
+/// The recorded cases of a table of the image of `release`, found by
+/// listing its folder.
+pub fn oracle_cases_of(release: &str, table: &str) -> Vec<PathBuf> {
+    let root = shared()
+        .join("image")
+        .join(release)
+        .join("oracle")
+        .join(table);
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
         .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
         .map(|e| e.unwrap().path())
