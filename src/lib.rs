@@ -221,6 +221,11 @@ pub fn cluster(args: &ClusterArgs, ui: Ui) -> Result<ExitCode> {
             members.push(fleet::ansible::Member::of(host, &settings));
         }
         findings.extend(check::check(&settings, &layers, false));
+        findings.extend(fleet::line_change::refused(
+            &out.join(&host.name),
+            &settings,
+            inventory.line_change(),
+        ));
         consul.push((host.name.as_str(), check::ConsulRole::of(&settings)));
         for finding in findings {
             if finding.severity == Severity::Error {

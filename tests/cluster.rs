@@ -662,3 +662,79 @@ slaves:
     );
     assert!(!dir.path().join("hosts").exists());
 }
+
+/// A cluster whose hosts last got the 0.3 line's files is not moved to the
+/// 0.4 line unless the inventory says `line_change: 0.3 to 0.4`; every host
+/// is named, nothing is written; with it, every host gets the 0.4 line.
+#[test]
+fn a_move_to_the_0_4_line_needs_the_inventorys_word() {
+    let example =
+        "name: prod\nmasters_are_slaves: true\nsettings:\n  PANTERAS_RESTART: unless-stopped\n\
+         masters:\n  - {host: master-1, ip: 10.0.0.1}\n  - {host: master-2, ip: 10.0.0.2}\n\
+         \x20 - {host: master-3, ip: 10.0.0.3}\nslaves:\n  - {host: slave-1, ip: 10.0.1.1}\n\
+         \x20 - {host: slave-2, ip: 10.0.1.2}\n"
+            .to_string();
+    let dir = inventory(&example);
+    let out = cluster(dir.path(), &[]);
+    assert!(out.status.success(), "{}", common::said(&out));
+    let compose = |host: &str| {
+        std::fs::read_to_string(
+            dir.path()
+                .join("hosts")
+                .join(host)
+                .join("docker-compose.yml"),
+        )
+        .unwrap()
+    };
+    let before: Vec<String> = HOSTS.iter().map(|h| compose(h)).collect();
+    assert!(before[0].contains("paas-in-a-box:0.3.9"));
+    let moved = example.replacen(
+        "settings:\n",
+        "settings:\n  PANTERAS_IMAGE_TAG: \"0.4.4\"\n",
+        1,
+    );
+    assert_ne!(moved, example, "the example has cluster-wide settings");
+    std::fs::write(dir.path().join("cluster.yaml"), &moved).unwrap();
+    let out = cluster(dir.path(), &[]);
+    let said = common::said(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    for host in HOSTS {
+        assert!(
+            said.contains(&format!("host {host} ("))
+                && said.contains("runs the 0.3 line and the inventory moves it to the 0.4 line"),
+            "{host}: {said}"
+        );
+    }
+    assert!(
+        said.contains("add `line_change: 0.3 to 0.4` to the inventory"),
+        "{said}"
+    );
+    let after: Vec<String> = HOSTS.iter().map(|h| compose(h)).collect();
+    assert_eq!(before, after, "nothing is written");
+    // A line_change that names no move is refused where it stands.
+    std::fs::write(
+        dir.path().join("cluster.yaml"),
+        format!("line_change: 0.3 to 0.5\n{moved}"),
+    )
+    .unwrap();
+    let said = common::said(&cluster(dir.path(), &[]));
+    assert!(
+        said.contains("cluster.yaml:1: line_change \"0.3 to 0.5\": expected `0.3 to 0.4`"),
+        "{said}"
+    );
+    // Said, the move is rendered: every host of the 0.4 line.
+    std::fs::write(
+        dir.path().join("cluster.yaml"),
+        format!("line_change: 0.3 to 0.4\n{moved}"),
+    )
+    .unwrap();
+    let out = cluster(dir.path(), &[]);
+    assert!(out.status.success(), "{}", common::said(&out));
+    for host in HOSTS {
+        let text = compose(host);
+        assert!(text.contains("paas-in-a-box:0.4.4"), "{host}");
+        assert!(text.contains("START_TRAEFIK"), "{host}");
+        // The image's own daemon files: nothing of generated/ is mounted.
+        assert!(!text.contains("./generated/"), "{host}: {text}");
+    }
+}

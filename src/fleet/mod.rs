@@ -4,4 +4,5 @@
 //! ([`status`]). Neither changes how a host is rendered.
 
 pub mod ansible;
+pub mod line_change;
 pub mod status;

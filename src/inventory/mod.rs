@@ -35,6 +35,8 @@ const PER_HOST: [&str; 5] = ["HOSTNAME", "FQDN", "IP", "MASTER", "SLAVE"];
 pub struct Inventory {
     hosts: Vec<Host>,
     rollout: Rollout,
+    /// The move between image lines the inventory allows (`0.3 to 0.4`).
+    line_change: Option<String>,
 }
 
 /// One host of the inventory.
@@ -102,6 +104,7 @@ impl Inventory {
         let mut masters_line = None;
         let mut masters_are_slaves = false;
         let mut image_files = false;
+        let mut line_change = None;
         let mut rollout = Rollout::default();
         for (key, value, line) in pairs(root, "the inventory", &mut problems) {
             match key.as_str() {
@@ -132,6 +135,25 @@ impl Inventory {
                         "image_files: expected true (every host gets only what generate_yml.sh wrote) or false".into(),
                     ),
                 },
+                "line_change" => {
+                    let text = value.text().unwrap_or_default();
+                    let words: Vec<&str> = text.split_whitespace().collect();
+                    let lines = ["0.3", "0.4"];
+                    match words.as_slice() {
+                        [from, "to", to]
+                            if from != to && lines.contains(from) && lines.contains(to) =>
+                        {
+                            line_change = Some(words.join(" "));
+                        }
+                        _ => problems.add(
+                            value.line(),
+                            format!(
+                                "line_change {text:?}: expected `0.3 to 0.4` (the hosts move \
+                                 from PanteraS 0.3.x to 0.4.x) or `0.4 to 0.3`"
+                            ),
+                        ),
+                    }
+                }
                 "rollout" => rollout = rollout::rollout(value, &mut problems),
                 "masters" | "slaves" => {
                     if key == "masters" {
@@ -142,7 +164,7 @@ impl Inventory {
                 _ => problems.add(
                     line,
                     format!(
-                        "unknown key `{key}`; expected name, datacenter, settings, masters_are_slaves, image_files, rollout, masters or slaves"
+                        "unknown key `{key}`; expected name, datacenter, settings, masters_are_slaves, image_files, line_change, rollout, masters or slaves"
                     ),
                 ),
             }
@@ -295,7 +317,11 @@ impl Inventory {
                 origins,
             });
         }
-        Ok(Inventory { hosts, rollout })
+        Ok(Inventory {
+            hosts,
+            rollout,
+            line_change,
+        })
     }
 
     /// Every host, masters first, in the inventory's order.
@@ -306,6 +332,11 @@ impl Inventory {
     /// How the cluster is rolled out (`rollout:`, or the defaults).
     pub fn rollout(&self) -> &Rollout {
         &self.rollout
+    }
+
+    /// The move between image lines the inventory allows, if any.
+    pub fn line_change(&self) -> Option<&str> {
+        self.line_change.as_deref()
     }
 }
 
