@@ -302,3 +302,139 @@ fn the_04_line_keeps_the_0_4_4_scripts_compose_service() {
         );
     }
 }
+
+/// The image's users (README of the image: consul 3000, fabio 3001,
+/// traefik 3002, marathon 3003; zookeeper from Ubuntu's package, whose uid
+/// PanteraS does not fix), added to this machine's for supervisord.
+const IMAGE_USERS: [(&str, u32); 5] = [
+    ("consul", 3000),
+    ("fabio", 3001),
+    ("traefik", 3002),
+    ("marathon", 3003),
+    ("zookeeper", 3004),
+];
+
+/// What supervisor 4.2.2 makes of the 0.4.4 image's supervisord.conf with
+/// `environment` (NAME=value lines), as tests/support/supervisor_programs.py
+/// prints it; run in a mount namespace whose /etc/passwd and /etc/group
+/// have the image's users.
+fn supervisord_reads(python: &Path, work: &Path, environment: &Path) -> serde_json::Value {
+    let (passwd, group) = (work.join("passwd"), work.join("group"));
+    if !passwd.exists() {
+        let mut users = std::fs::read_to_string("/etc/passwd").unwrap();
+        let mut groups = std::fs::read_to_string("/etc/group").unwrap();
+        for (name, id) in IMAGE_USERS {
+            users.push_str(&format!("{name}:x:{id}:{id}::/opt/{name}:/bin/false\n"));
+            groups.push_str(&format!("{name}:x:{id}:\n"));
+        }
+        std::fs::write(&passwd, users).unwrap();
+        std::fs::write(&group, groups).unwrap();
+    }
+    let conf = common::shared().join("image/0.4.4/infrastructure/supervisord.conf");
+    let reader = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/supervisor_programs.py");
+    let out = std::process::Command::new("unshare")
+        .args(["-m", "sh", "-c"])
+        .arg(
+            "mount --bind \"$1\" /etc/passwd && mount --bind \"$2\" /etc/group && \
+             exec \"$3\" \"$4\" \"$5\" \"$6\" /etc/supervisord.conf",
+        )
+        .arg("sh")
+        .args([&passwd, &group, python, &reader, &conf, environment])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The reader is the one the image's tables were recorded with: on every
+/// case of `oracle/supervisord/` it prints the recorded programs.
+#[test]
+fn the_supervisord_reader_gives_the_recorded_tables() {
+    let test = "the_supervisord_reader_gives_the_recorded_tables";
+    let Some(python) = common::tools::built_tool("supervisor-4.2.2/bin/python", test) else {
+        return;
+    };
+    if !common::have("unshare", test) {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let cases = common::oracle_cases_of("0.4.4", "supervisord");
+    assert!(cases.len() >= 9, "{} cases", cases.len());
+    for case in cases {
+        let read = supervisord_reads(&python, work.path(), &case.join("environment"));
+        let recorded: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(case.join("programs.json")).unwrap())
+                .unwrap();
+        assert_eq!(read, recorded, "{}", case.display());
+    }
+}
+
+/// The image's own supervisord.conf, under supervisor 4.2.2 as in the
+/// image, starts from panteras' compose environment the programs it
+/// started from the script's: the same programs, users, start switches,
+/// directories, signals and argv (the recorded `command` keeps the
+/// script's double blanks: deliberate change 3), but for the parameters
+/// README's deliberate change 5 appends.
+#[test]
+fn the_images_supervisord_starts_the_same_programs_from_panteras_environment() {
+    let test = "the_images_supervisord_starts_the_same_programs";
+    let Some(python) = common::tools::built_tool("supervisor-4.2.2/bin/python", test) else {
+        return;
+    };
+    if !common::have("unshare", test) {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for scenario in scenarios() {
+        let dir = common::shared()
+            .join("image/0.4.4/oracle/generate_yml")
+            .join(&scenario.name);
+        let Ok(recorded) = std::fs::read_to_string(dir.join("programs.json")) else {
+            continue;
+        };
+        let host = host_of(&scenario);
+        let out = host.run(&[]);
+        if !out.status.success() {
+            // Refused by panteras: the test above says why it may be.
+            continue;
+        }
+        let compose = host.path().join("docker-compose.yml");
+        let environment: String = common::environment(&compose)
+            .into_iter()
+            .map(|(k, v)| format!("{k}={v}\n"))
+            .collect();
+        let env_file = work.path().join(format!("{}.env", scenario.name));
+        std::fs::write(&env_file, environment).unwrap();
+        let mut ours = supervisord_reads(&python, work.path(), &env_file);
+        let mut theirs: serde_json::Value = serde_json::from_str(&recorded).unwrap();
+        let host_text = format!("\n{}", scenario.host);
+        for doc in [&mut ours, &mut theirs] {
+            for program in doc["programs"].as_array_mut().into_iter().flatten() {
+                program.as_object_mut().unwrap().remove("command");
+                // Deliberate change 5: the daemon's own _PARAMS appended.
+                let name = program["name"].as_str().unwrap_or_default().to_uppercase();
+                let appended = ALLOWED.iter().any(|(change, allows)| {
+                    *change == 5 && allows(&format!("{name}_APP_PARAMS"), &host_text)
+                });
+                if appended {
+                    program.as_object_mut().unwrap().remove("argv");
+                }
+            }
+        }
+        if ours != theirs {
+            failures.push(format!(
+                "{}:\n  script   {theirs}\n  panteras {ours}",
+                scenario.name
+            ));
+        }
+        compared += 1;
+    }
+    assert!(compared >= 28, "{compared} scenarios compared");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
