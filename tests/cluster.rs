@@ -734,7 +734,10 @@ fn a_move_to_the_0_4_line_needs_the_inventorys_word() {
         let text = compose(host);
         assert!(text.contains("paas-in-a-box:0.4.4"), "{host}");
         assert!(text.contains("START_TRAEFIK"), "{host}");
-        // The image's own daemon files: nothing of generated/ is mounted.
-        assert!(!text.contains("./generated/"), "{host}: {text}");
+        // panteras' supervisord.conf of the 0.4 line's programs.
+        assert!(
+            text.contains("./generated/supervisord/supervisord.conf:/etc/supervisord.conf:ro"),
+            "{host}: {text}"
+        );
     }
 }

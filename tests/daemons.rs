@@ -825,3 +825,121 @@ fn java_properties_reader_reads_fabio_properties() {
     );
     assert!(theirs.contains("registry.consul.register.addr=:81\n"));
 }
+
+/// The 0.4 line's Fabio file, read by Java's properties reader: the 0.4.4
+/// image's keys and values (the `paas-` tag prefix, 503 and the no-route
+/// page from Consul, the `fabio-paas` registration), plus where Consul is
+/// (common::DELIBERATE, fabio-consul-address); with LISTEN_IP, Fabio
+/// listens there.
+#[test]
+fn the_0_4_lines_fabio_properties_are_the_images_and_find_consul() {
+    if !common::have("java", "the_0_4_lines_fabio_properties") {
+        return;
+    }
+    let read = |path: PathBuf| {
+        let out = Command::new("java")
+            .arg(support("PropertiesDump.java"))
+            .arg(path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let theirs = read(common::shared().join("image/0.4.4/infrastructure/fabio.properties"));
+    assert!(
+        theirs.contains("registry.consul.tagprefix=paas-\n"),
+        "{theirs}"
+    );
+    let host = Host::new();
+    host.compose(&["--ip", "10.0.0.1", "--set", "PANTERAS_IMAGE_TAG=0.4.4"]);
+    let ours = read(host.generated("fabio/fabio.properties"));
+    assert_eq!(
+        ours.replace("registry.consul.addr=10.0.0.1:8500\n", ""),
+        theirs
+    );
+    assert!(ours.contains("registry.consul.addr=10.0.0.1:8500\n"));
+    let host = Host::new();
+    host.compose(&[
+        "--ip",
+        "10.0.0.1",
+        "--listen-ip",
+        "10.0.0.2",
+        "--set",
+        "PANTERAS_IMAGE_TAG=0.4.4",
+    ]);
+    let ours = read(host.generated("fabio/fabio.properties"));
+    for line in [
+        "proxy.addr=10.0.0.2:80\n",
+        "ui.addr=10.0.0.2:81\n",
+        "registry.consul.addr=10.0.0.2:8500\n",
+        "registry.consul.register.addr=10.0.0.2:81\n",
+    ] {
+        assert!(ours.contains(line), "{line}: {ours}");
+    }
+}
+
+/// The 0.4 line's Traefik file, read by a TOML parser (Python's tomllib):
+/// the 0.4.4 image's settings for Traefik 1.7, but Consul's catalog asked
+/// at `CONSUL_IP:8500` (common::DELIBERATE, traefik-consul-address) and,
+/// with LISTEN_IP, the entry points there.
+#[test]
+fn the_0_4_lines_traefik_toml_is_the_images_and_finds_consul() {
+    if !common::have("python3", "the_0_4_lines_traefik_toml") {
+        return;
+    }
+    let read = |path: PathBuf| -> serde_json::Value {
+        let out = Command::new("python3")
+            .args([
+                "-c",
+                "import json, sys, tomllib; print(json.dumps(tomllib.load(open(sys.argv[1], 'rb'))))",
+            ])
+            .arg(path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let theirs = read(common::shared().join("image/0.4.4/infrastructure/traefik.toml"));
+    let host = Host::new();
+    host.compose(&[
+        "--ip",
+        "10.0.0.1",
+        "--set",
+        "PANTERAS_IMAGE_TAG=0.4.4",
+        "--set",
+        "START_TRAEFIK=true",
+    ]);
+    assert!(!host.generated("fabio").exists());
+    let mut ours = read(host.generated("traefik/traefik.toml"));
+    assert!(
+        common::DELIBERATE
+            .iter()
+            .any(|(id, _)| *id == "traefik-consul-address")
+    );
+    assert_eq!(ours["consulCatalog"]["endpoint"], "10.0.0.1:8500");
+    ours["consulCatalog"]["endpoint"] = theirs["consulCatalog"]["endpoint"].clone();
+    assert_eq!(ours, theirs);
+    let host = Host::new();
+    host.compose(&[
+        "--ip",
+        "10.0.0.1",
+        "--listen-ip",
+        "10.0.0.2",
+        "--set",
+        "PANTERAS_IMAGE_TAG=0.4.4",
+        "--set",
+        "START_TRAEFIK=true",
+    ]);
+    let ours = read(host.generated("traefik/traefik.toml"));
+    assert_eq!(ours["entryPoints"]["http"]["address"], "10.0.0.2:80");
+    assert_eq!(ours["entryPoints"]["api"]["address"], "10.0.0.2:81");
+    assert_eq!(ours["consulCatalog"]["endpoint"], "10.0.0.2:8500");
+}

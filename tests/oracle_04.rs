@@ -210,7 +210,9 @@ fn the_04_line_keeps_the_0_4_4_scripts_compose_service() {
             }
             continue;
         }
-        let out = host.run(&[]);
+        // The first step of a move (`--image-files`) is what the script wrote:
+        // the image's own daemon files, nothing of panteras' mounted.
+        let out = host.run(&["--image-files"]);
         if !out.status.success() {
             let said = String::from_utf8_lossy(&out.stderr);
             match REFUSED.iter().find(|(name, _)| *name == scenario.name) {
@@ -219,7 +221,7 @@ fn the_04_line_keeps_the_0_4_4_scripts_compose_service() {
             }
             continue;
         }
-        host.compose(&[]);
+        host.compose(&["--image-files"]);
         compared += 1;
         let theirs: serde_json::Value = serde_norway::from_str(compose)
             .unwrap_or_else(|e| panic!("{}: the recorded file is not YAML: {e}", scenario.name));
@@ -314,11 +316,22 @@ const IMAGE_USERS: [(&str, u32); 5] = [
     ("zookeeper", 3004),
 ];
 
-/// What supervisor 4.2.2 makes of the 0.4.4 image's supervisord.conf with
+/// The 0.4.4 image's own supervisord.conf.
+fn image_conf() -> std::path::PathBuf {
+    common::shared().join("image/0.4.4/infrastructure/supervisord.conf")
+}
+
+/// What supervisor 4.2.2 makes of a supervisord.conf (the image's, or
+/// panteras') with
 /// `environment` (NAME=value lines), as tests/support/supervisor_programs.py
 /// prints it; run in a mount namespace whose /etc/passwd and /etc/group
 /// have the image's users.
-fn supervisord_reads(python: &Path, work: &Path, environment: &Path) -> serde_json::Value {
+fn supervisord_reads(
+    python: &Path,
+    work: &Path,
+    conf: &Path,
+    environment: &Path,
+) -> serde_json::Value {
     let (passwd, group) = (work.join("passwd"), work.join("group"));
     if !passwd.exists() {
         let mut users = std::fs::read_to_string("/etc/passwd").unwrap();
@@ -330,7 +343,6 @@ fn supervisord_reads(python: &Path, work: &Path, environment: &Path) -> serde_js
         std::fs::write(&passwd, users).unwrap();
         std::fs::write(&group, groups).unwrap();
     }
-    let conf = common::shared().join("image/0.4.4/infrastructure/supervisord.conf");
     let reader = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/supervisor_programs.py");
     let out = std::process::Command::new("unshare")
         .args(["-m", "sh", "-c"])
@@ -339,7 +351,7 @@ fn supervisord_reads(python: &Path, work: &Path, environment: &Path) -> serde_js
              exec \"$3\" \"$4\" \"$5\" \"$6\" /etc/supervisord.conf",
         )
         .arg("sh")
-        .args([&passwd, &group, python, &reader, &conf, environment])
+        .args([&passwd, &group, python, &reader, conf, environment])
         .output()
         .unwrap();
     assert!(
@@ -365,7 +377,12 @@ fn the_supervisord_reader_gives_the_recorded_tables() {
     let cases = common::oracle_cases_of("0.4.4", "supervisord");
     assert!(cases.len() >= 9, "{} cases", cases.len());
     for case in cases {
-        let read = supervisord_reads(&python, work.path(), &case.join("environment"));
+        let read = supervisord_reads(
+            &python,
+            work.path(),
+            &image_conf(),
+            &case.join("environment"),
+        );
         let recorded: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(case.join("programs.json")).unwrap())
                 .unwrap();
@@ -378,7 +395,8 @@ fn the_supervisord_reader_gives_the_recorded_tables() {
 /// started from the script's: the same programs, users, start switches,
 /// directories, signals and argv (the recorded `command` keeps the
 /// script's double blanks: deliberate change 3), but for the parameters
-/// README's deliberate change 5 appends.
+/// README's deliberate change 5 appends; and panteras' own supervisord.conf
+/// of the 0.4 line starts exactly what the image's does.
 #[test]
 fn the_images_supervisord_starts_the_same_programs_from_panteras_environment() {
     let test = "the_images_supervisord_starts_the_same_programs";
@@ -411,7 +429,21 @@ fn the_images_supervisord_starts_the_same_programs_from_panteras_environment() {
             .collect();
         let env_file = work.path().join(format!("{}.env", scenario.name));
         std::fs::write(&env_file, environment).unwrap();
-        let mut ours = supervisord_reads(&python, work.path(), &env_file);
+        let mut ours = supervisord_reads(&python, work.path(), &image_conf(), &env_file);
+        // panteras' own supervisord.conf of the 0.4 line starts the same
+        // programs as the image's from the same environment.
+        let own = supervisord_reads(
+            &python,
+            work.path(),
+            &host.path().join("generated/supervisord/supervisord.conf"),
+            &env_file,
+        );
+        if own != ours {
+            failures.push(format!(
+                "{}: panteras' supervisord.conf\n  image's  {ours}\n  panteras {own}",
+                scenario.name
+            ));
+        }
         let mut theirs: serde_json::Value = serde_json::from_str(&recorded).unwrap();
         let host_text = format!("\n{}", scenario.host);
         for doc in [&mut ours, &mut theirs] {

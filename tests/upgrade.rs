@@ -48,7 +48,15 @@ fn the_image_line_follows_the_tag_and_each_line_reads_its_own_variables() {
         assert!(compose.contains("START_TRAEFIK: \"false\""), "{compose}");
         assert!(compose.contains("/tmp/zookeeper:/var/lib/zookeeper/version-2"));
         assert!(!compose.contains("HAPROXY"), "{compose}");
-        assert!(!dir.path().join("generated").exists());
+        // panteras' supervisord.conf of the 0.4 line's programs, and
+        // Fabio's file (on by default); no file of the 0.3 line.
+        assert!(
+            compose.contains("./generated/supervisord/supervisord.conf:/etc/supervisord.conf:ro")
+        );
+        assert!(
+            compose.contains("./generated/fabio/fabio.properties:/opt/fabio/fabio.properties:ro")
+        );
+        assert!(!dir.path().join("generated/haproxy").exists());
     }
     // A variable of the 0.3 line on a 0.4 host, and the other way round.
     let (out, compose, _dir) = generate(&[

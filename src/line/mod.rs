@@ -44,6 +44,9 @@ pub struct ImageLine {
     pub volumes: &'static [&'static str],
     /// The supervisord programs of the image, in its order.
     pub programs: &'static [Program],
+    /// Whether the image forwards the programs' output to `docker logs`
+    /// with supervisor_stdout (0.3; 0.4.3 and later have none).
+    pub stdout_listener: bool,
     /// The daemon files panteras renders for this line.
     pub files: &'static [DaemonFile],
 }
@@ -71,11 +74,13 @@ pub struct Ui {
 }
 
 /// A supervisord program as the image's supervisord.conf declares it:
-/// name, priority, directory, command, start switch and extra settings.
+/// name, priority, the user it runs as, directory, command, start switch
+/// and extra settings.
 #[derive(Serialize)]
 pub struct Program {
     pub name: &'static str,
     pub priority: u32,
+    pub user: &'static str,
     pub directory: Option<&'static str>,
     pub command: &'static str,
     pub start: &'static str,
@@ -86,6 +91,8 @@ pub struct Program {
 /// it, and where the container reads it (read-only, over the image's copy).
 pub struct DaemonFile {
     pub template: &'static str,
+    /// Where it is written, under `generated/`.
+    pub path: &'static str,
     pub when: fn(&dyn Lookup) -> bool,
     pub mount: &'static str,
     /// Whether the file holds a password (written 0600).

@@ -13,6 +13,9 @@ const fn program(
     Program {
         name,
         priority,
+        // Every program runs as root in the 0.3 image, which creates no
+        // other user.
+        user: "root",
         directory: None,
         command,
         start,
@@ -127,6 +130,7 @@ pub static V03: ImageLine = ImageLine {
         "/proc:/host/proc:ro",
         "/sys:/host/sys:ro",
     ],
+    stdout_listener: true,
     programs: &[
         program(
             "consul",
@@ -212,30 +216,35 @@ pub static V03: ImageLine = ImageLine {
     files: &[
         DaemonFile {
             template: "haproxy/haproxy.cfg",
+            path: "haproxy/haproxy.cfg",
             when: |s| s.flag("START_CONSUL_TEMPLATE"),
             mount: "/opt/consul-template/haproxy.cfg",
             secret: |s| !s.text("HAPROXY_STATS_AUTH").is_empty(),
         },
         DaemonFile {
             template: "haproxy/haproxy.cfg.ctmpl",
+            path: "haproxy/haproxy.cfg.ctmpl",
             when: |s| s.flag("START_CONSUL_TEMPLATE"),
             mount: "/opt/consul-template/haproxy.cfg.ctmpl",
             secret: |_| false,
         },
         DaemonFile {
             template: "keepalived/keepalived.conf.ctmpl",
+            path: "keepalived/keepalived.conf.ctmpl",
             when: |s| s.flag("START_CONSUL_TEMPLATE") && !s.text("KEEPALIVED_VIP").is_empty(),
             mount: "/opt/consul-template/keepalived.conf.ctmpl",
             secret: |_| false,
         },
         DaemonFile {
             template: "supervisord/supervisord.conf",
+            path: "supervisord/supervisord.conf",
             when: |_| true,
             mount: "/etc/supervisord.conf",
             secret: |s| !s.text("SUPERVISOR_PASSWORD").is_empty(),
         },
         DaemonFile {
             template: "fabio/fabio.properties",
+            path: "fabio/fabio.properties",
             when: |s| s.flag("START_FABIO"),
             mount: "/opt/fabio/fabio.properties",
             secret: |_| false,

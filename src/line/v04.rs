@@ -1,9 +1,11 @@
 //! The 0.4 line (PanteraS 0.4.x, release 0.4.4, the last): Fabio (tag
 //! prefix `paas-`) or Traefik route, reading Consul themselves; no HAProxy,
 //! consul-template, keepalived, dnsmasq or Chronos; ZooKeeper's data in a
-//! volume. The container runs the image's own daemon files.
+//! volume; daemons as users of their own. panteras renders the
+//! supervisord.conf of its programs and the router's file (Fabio's or
+//! Traefik's), pointed at Consul where it listens.
 
-use super::{Entry, ImageLine, Ui};
+use super::{DaemonFile, Entry, ImageLine, Program, Ui};
 use crate::vars::DefaultRule::{Branch, Derived, Value};
 
 const ROUTING: &str = "HAProxy and consul-template are gone from the 0.4 line: Fabio routes \
@@ -17,9 +19,23 @@ const DNSMASQ: &str = "dnsmasq is gone from the 0.4 line: point the host's resol
     apps) at Consul's DNS, port 8600 of CONSUL_IP";
 const CHRONOS: &str = "Chronos is gone from the 0.4 line, with its jobs: scheduled jobs need \
     another home";
-const SUPERVISOR: &str = "the 0.4 line runs the image's own supervisord.conf, whose console on \
-    port 9000 asks for no password: keep port 9000 to the cluster's network";
 
+/// A program of the 0.4.4 image: name, priority, user, directory,
+/// command, start switch and extra settings.
+#[rustfmt::skip]
+const fn program(
+    name: &'static str,
+    priority: u32,
+    user: &'static str,
+    directory: Option<&'static str>,
+    command: &'static str,
+    start: &'static str,
+    extra: &'static [&'static str],
+) -> Program {
+    Program { name, priority, user, directory, command, start, extra }
+}
+
+#[rustfmt::skip]
 pub static V04: ImageLine = ImageLine {
     name: "0.4",
     release: "0.4.4",
@@ -51,8 +67,6 @@ pub static V04: ImageLine = ImageLine {
             "Marathon 1.8 of the 0.4 line reads JAVA_OPTS: put `JAVA_OPTS=-Xmx512m` in \
              restricted/env (it reaches every program of the container)",
         ),
-        ("SUPERVISOR_USER", SUPERVISOR),
-        ("SUPERVISOR_PASSWORD", SUPERVISOR),
     ],
     defaults: &[
         ("PANTERAS_IMAGE_TAG", Value("0.4.4")),
@@ -165,8 +179,41 @@ pub static V04: ImageLine = ImageLine {
         "/proc:/host/proc:ro",
         "/sys:/host/sys:ro",
     ],
-    // The image's own supervisord.conf runs the programs; panteras renders
-    // no daemon file for this line.
-    programs: &[],
-    files: &[],
+    programs: &[
+        program("consul", 4, "consul", None, "/opt/consul/consul %(ENV_CONSUL_APP_PARAMS)s", "START_CONSUL", &[]),
+        program("zookeeper", 8, "zookeeper", None, "/opt/zkStart.sh %(ENV_ZOOKEEPER_APP_PARAMS)s", "START_ZOOKEEPER", &[]),
+        program("fabio", 16, "fabio", Some("/opt/fabio"), "fabio %(ENV_FABIO_APP_PARAMS)s", "START_FABIO", &[]),
+        program("traefik", 16, "traefik", Some("/opt/traefik"), "traefik %(ENV_TRAEFIK_APP_PARAMS)s", "START_TRAEFIK", &[]),
+        program("mesos-master", 32, "root", None, "mesos-master %(ENV_MESOS_MASTER_APP_PARAMS)s", "START_MESOS_MASTER", &[]),
+        program("marathon", 64, "marathon", None, "marathon %(ENV_MARATHON_APP_PARAMS)s", "START_MARATHON", &[]),
+        program("mesos-slave", 128, "root", None, "mesos-slave %(ENV_MESOS_SLAVE_APP_PARAMS)s", "START_MESOS_SLAVE", &["stopsignal=USR1"]),
+        program("registrator", 256, "root", None, "registrator %(ENV_REGISTRATOR_APP_PARAMS)s", "START_REGISTRATOR", &["startretries=100", "stopwaitsecs=30"]),
+        program("netdata", 512, "root", None, "/opt/netdata/usr/sbin/netdata %(ENV_NETDATA_APP_PARAMS)s", "START_NETDATA", &[]),
+    ],
+    // 0.4.3 dropped supervisor_stdout: the programs' output goes to files
+    // in /tmp/supervisord only.
+    stdout_listener: false,
+    files: &[
+        DaemonFile {
+            template: "supervisord/supervisord.conf",
+            path: "supervisord/supervisord.conf",
+            when: |_| true,
+            mount: "/etc/supervisord.conf",
+            secret: |s| !s.text("SUPERVISOR_PASSWORD").is_empty(),
+        },
+        DaemonFile {
+            template: "fabio/fabio-0.4.properties",
+            path: "fabio/fabio.properties",
+            when: |s| s.flag("START_FABIO"),
+            mount: "/opt/fabio/fabio.properties",
+            secret: |_| false,
+        },
+        DaemonFile {
+            template: "traefik/traefik.toml",
+            path: "traefik/traefik.toml",
+            when: |s| s.flag("START_TRAEFIK"),
+            mount: "/opt/traefik/traefik.toml",
+            secret: |_| false,
+        },
+    ],
 };

@@ -78,6 +78,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "fabio/fabio.properties",
         include_str!("../../templates/fabio/fabio.properties"),
     ),
+    (
+        "fabio/fabio-0.4.properties",
+        include_str!("../../templates/fabio/fabio-0.4.properties"),
+    ),
+    (
+        "traefik/traefik.toml",
+        include_str!("../../templates/traefik/traefik.toml"),
+    ),
 ];
 
 /// Every volume of the container: the host's own, then the read-only
@@ -85,10 +93,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 pub fn mounts(s: &Settings) -> Vec<String> {
     let mut mounts = volumes(s);
     for file in s.line().files.iter().filter(|g| (g.when)(s)) {
-        mounts.push(format!(
-            "./{GENERATED_DIR}/{}:{}:ro",
-            file.template, file.mount
-        ));
+        mounts.push(format!("./{GENERATED_DIR}/{}:{}:ro", file.path, file.mount));
     }
     mounts
 }
@@ -100,7 +105,7 @@ pub fn mounted_files(s: &Settings) -> Vec<(String, &'static str)> {
         .files
         .iter()
         .filter(|g| (g.when)(s))
-        .map(|g| (format!("{GENERATED_DIR}/{}", g.template), g.mount))
+        .map(|g| (format!("{GENERATED_DIR}/{}", g.path), g.mount))
         .collect()
 }
 
@@ -180,7 +185,7 @@ impl Renderer {
         for g in &generated {
             let content = self.render_one(g.template, &context)?;
             files.push(
-                RenderedFile::new(Path::new(GENERATED_DIR).join(g.template), content)
+                RenderedFile::new(Path::new(GENERATED_DIR).join(g.path), content)
                     .secret_if((g.secret)(settings)),
             );
         }

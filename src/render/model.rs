@@ -30,6 +30,7 @@ pub(super) struct Model {
     /// accepts (src/tags.rs), each in a Go string literal.
     t: std::collections::BTreeMap<&'static str, String>,
     programs: &'static [Program],
+    stdout_listener: bool,
     supervisor_user: String,
     supervisor_password: String,
     /// The host part of Fabio's addresses: empty (every address, and Fabio
@@ -101,10 +102,7 @@ pub(super) fn model(s: &Settings, generated: &[&DaemonFile]) -> Model {
 
     let mut volumes = volumes(s);
     for file in generated {
-        volumes.push(format!(
-            "./{GENERATED_DIR}/{}:{}:ro",
-            file.template, file.mount
-        ));
+        volumes.push(format!("./{GENERATED_DIR}/{}:{}:ro", file.path, file.mount));
     }
 
     let mut own_names: Vec<String> = Vec::new();
@@ -145,6 +143,7 @@ pub(super) fn model(s: &Settings, generated: &[&DaemonFile]) -> Model {
             matches!(s.get("HOST_IP").value, crate::values::Value::Ip(ip) if ip.is_loopback()),
         ),
         programs: s.line().programs,
+        stdout_listener: s.line().stdout_listener,
         supervisor_user,
         // supervisord expands `%(name)s` in values; a literal % is %%.
         supervisor_password: supervisor_password.replace('%', "%%"),

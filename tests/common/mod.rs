@@ -201,6 +201,10 @@ pub const DELIBERATE: &[(&str, &str)] = &[
         "fabio-consul-address",
         "Fabio reads Consul at `CONSUL_IP:8500`, and listens on `LISTEN_IP` when it is set",
     ),
+    (
+        "traefik-consul-address",
+        "Traefik (0.4 line) reads Consul's catalog at `CONSUL_IP:8500`",
+    ),
 ];
 
 /// `../shared` beside the repository.
