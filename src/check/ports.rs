@@ -59,6 +59,10 @@ const PORTS: &[(&str, &[Port])] = &[
         &[tcp(80, "HAProxy"), tcp(81, "HAProxy statistics")],
     ),
     ("START_FABIO", &[tcp(80, "Fabio"), tcp(81, "Fabio UI")]),
+    (
+        "START_TRAEFIK",
+        &[tcp(80, "Traefik"), tcp(81, "Traefik API")],
+    ),
     ("START_NETDATA", &[tcp(19999, "netdata")]),
 ];
 
@@ -196,6 +200,7 @@ mod tests {
         };
         assert_eq!(wanted(&["START_ZOOKEEPER"]), [2181, 2888, 3888]);
         assert_eq!(wanted(&["START_DNSMASQ"]), [53]);
+        assert_eq!(wanted(&["START_TRAEFIK"]), [80, 81]);
     }
 
     #[test]
