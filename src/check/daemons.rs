@@ -79,7 +79,7 @@ pub(super) fn registry(s: &Settings, found: &mut Vec<Finding>) {
 /// A tag of no known release (`latest`, a build of one's own) names no
 /// line: panteras follows the 0.3 line unless PANTERAS_IMAGE_LINE says.
 pub(super) fn image_line(s: &Settings, found: &mut Vec<Finding>) {
-    use crate::upgrade::{LAST_RELEASE, Line, line_of};
+    use crate::line::{LAST_RELEASE, Line, line_of};
     if s.get("PANTERAS_IMAGE_LINE").source.is_user() {
         return;
     }

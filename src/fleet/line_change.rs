@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::container::compose;
 use crate::finding::Finding;
-use crate::line::{self, Line, line_of};
+use crate::line;
 use crate::settings::Settings;
 
 /// The error for the host whose folder `folder` held a compose file of
@@ -35,11 +35,7 @@ pub fn refused(folder: &Path, settings: &Settings, allowed: Option<&str>) -> Opt
         return None;
     };
     let image = service.settings.get("image")?;
-    let from = match line_of(image).0 {
-        Line::Old => &line::V03,
-        Line::New => &line::V04,
-        Line::Unknown => return None,
-    };
+    let from = line::of_image(image)?;
     let to = settings.line();
     if from.name == to.name {
         return None;

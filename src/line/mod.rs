@@ -167,6 +167,16 @@ pub fn line_of(image: &str) -> (Line, String) {
     (line, tag.to_string())
 }
 
+/// The line of an image reference whose tag names a release; `None` for
+/// a tag of no known release.
+pub fn of_image(image: &str) -> Option<&'static ImageLine> {
+    match line_of(image).0 {
+        Line::Old => Some(&V03),
+        Line::New => Some(&V04),
+        Line::Unknown => None,
+    }
+}
+
 /// The line of a name given to `PANTERAS_IMAGE_LINE` (`0.3`, `0.4`, or a
 /// release of it).
 pub fn named(text: &str) -> Option<&'static ImageLine> {
@@ -209,12 +219,7 @@ pub fn choose(layers: &Layers) -> Chosen {
             } else {
                 value.clone()
             };
-            let line = match line_of(&image).0 {
-                Line::Old => &V03,
-                Line::New => &V04,
-                Line::Unknown => return None,
-            };
-            Some((line, format!("{name}={value} ({source})")))
+            Some((of_image(&image)?, format!("{name}={value} ({source})")))
         });
     match given("PANTERAS_IMAGE_LINE") {
         Some((value, source)) => {

@@ -38,7 +38,7 @@ const fn program(
 #[rustfmt::skip]
 pub static V04: ImageLine = ImageLine {
     name: "0.4",
-    release: "0.4.4",
+    release: super::LAST_RELEASE,
     absent: &[
         ("START_CONSUL_TEMPLATE", ROUTING),
         ("CONSUL_TEMPLATE_PARAMS", ROUTING),

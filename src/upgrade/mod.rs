@@ -8,4 +8,4 @@ pub mod tags;
 
 pub use report::report;
 
-pub use crate::line::{LAST_RELEASE, Line, line_of};
+pub use crate::line::LAST_RELEASE;
