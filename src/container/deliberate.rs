@@ -5,8 +5,15 @@
 
 use crate::settings::Settings;
 
-/// The daemons whose `<DAEMON>_PARAMS` the old script dropped.
-const DROPPED_PARAMS: [&str; 4] = ["CONSUL_TEMPLATE", "ZOOKEEPER", "FABIO", "NETDATA"];
+/// The daemons whose `<DAEMON>_PARAMS` the old scripts dropped (Traefik's
+/// on the 0.4 line).
+const DROPPED_PARAMS: [&str; 5] = [
+    "CONSUL_TEMPLATE",
+    "ZOOKEEPER",
+    "FABIO",
+    "TRAEFIK",
+    "NETDATA",
+];
 
 /// Variables the old script derived whatever the files said, and the
 /// environment key each reaches.
@@ -108,6 +115,12 @@ mod tests {
         assert_eq!(
             explains("MARATHON_APP_PARAMS", Some("a"), Some("a -x"), &params),
             None
+        );
+        let traefik = settings("PANTERAS_IMAGE_TAG=0.4.4\nTRAEFIK_PARAMS=-x");
+        assert!(
+            explains("TRAEFIK_APP_PARAMS", Some("a"), Some("a -x"), &traefik)
+                .unwrap()
+                .contains("change 5")
         );
         let own = settings("MESOS_CLUSTER_NAME=own");
         assert!(
