@@ -741,3 +741,132 @@ fn a_move_to_the_0_4_line_needs_the_inventorys_word() {
         );
     }
 }
+
+/// lines.py of the playbook, asked on the controller with `spec`.
+fn lines_py(dir: &Path, spec: Value) -> Value {
+    let out = Command::new("python3")
+        .arg(dir.join("hosts/lines.py"))
+        .arg(spec.to_string())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::said(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn the_playbook_reads_a_containers_line_as_panteras_reads_an_image() {
+    if !common::have("python3", "the_playbook_reads_a_containers_line") {
+        return;
+    }
+    let dir = example_written();
+    let out = cluster(dir.path(), &["--ansible", "hosts"]);
+    assert!(out.status.success(), "{}", common::said(&out));
+    let inventory = std::fs::read_to_string(dir.path().join("hosts/inventory.yml")).unwrap();
+    assert!(
+        inventory.contains("panteras_line_change: ''"),
+        "{inventory}"
+    );
+    assert!(
+        inventory.contains(
+            "panteras_line_marks: {'0.3': ['/var/spool/store'], '0.4': ['/var/lib/zookeeper/version-2']}"
+        ),
+        "{inventory}"
+    );
+    assert!(inventory.contains("panteras_line: '0.3'"), "{inventory}");
+    let marks =
+        serde_json::json!({"0.3": ["/var/spool/store"], "0.4": ["/var/lib/zookeeper/version-2"]});
+    let images = [
+        "panteras/paas-in-a-box:0.3.9",
+        "registry:5000/panteras/paas-in-a-box:0.3.8",
+        "panteras/paas-in-a-box:0.2.1",
+        "panteras/paas-in-a-box:0.4.4",
+        "panteras/paas-in-a-box:v0.4.0@sha256:ab",
+        "panteras/paas-in-a-box:1.0",
+        "panteras/paas-in-a-box:0.4",
+        "panteras/paas-in-a-box:0.4-rc1",
+        "panteras/paas-in-a-box:0.3abc",
+        "panteras/paas-in-a-box",
+        "registry:5000/p/x",
+        "panteras/paas-in-a-box:latest",
+        "panteras/paas-in-a-box:twin-0123abcd",
+    ];
+    for image in images {
+        // A host whose files give the 0.3 line: moved when the container's
+        // image is of the 0.4 line, unknown when its tag names no release.
+        let spec = serde_json::json!({
+            "hosts": {"h": {"line": "0.3", "image": "i", "running": {"image": image, "mounts": []}}},
+            "unread": [], "masters": ["h"], "change": "", "marks": marks, "running_line": ""});
+        let said = lines_py(dir.path(), spec);
+        let message = said["message"].as_str().unwrap();
+        match panteras::line::of_image(image).map(|l| l.name) {
+            Some("0.3") => assert_eq!(said["ok"], true, "{image}: {said}"),
+            Some(line) => {
+                assert_eq!(
+                    said["moves"]["h"],
+                    format!("{line} to 0.3"),
+                    "{image}: {said}"
+                );
+                assert!(message.contains("give every host") || message.contains("line_change"));
+            }
+            None => assert!(message.contains("names no release"), "{image}: {said}"),
+        }
+    }
+    // A mount of one line's files shows the line of an image of no
+    // release; a move the inventory names passes; a master whose
+    // container was not read stops the run, a slave is left out.
+    let host = |line: &str, image: &str, mounts: Value| serde_json::json!({"line": line, "image": "new", "running": {"image": image, "mounts": mounts}});
+    let spec = serde_json::json!({
+        "hosts": {
+            "m1": host("0.4", "p:latest", serde_json::json!([{"Destination": "/var/spool/store"}])),
+            "m2": host("0.4", "p:0.3.9", serde_json::json!([])),
+            "s1": {"line": "0.4", "image": "new", "running": null},
+        },
+        "unread": ["s2"], "masters": ["m1", "m2", "m3"], "change": "0.3 to 0.4",
+        "marks": marks, "running_line": ""});
+    let said = lines_py(dir.path(), spec.clone());
+    assert_eq!(said["ok"], true, "{said}");
+    assert_eq!(
+        said["moves"],
+        serde_json::json!({"m1": "0.3 to 0.4", "m2": "0.3 to 0.4"})
+    );
+    let message = said["message"].as_str().unwrap();
+    assert!(
+        message.contains("with the 0.3 line's mount /var/spool/store"),
+        "{message}"
+    );
+    assert!(
+        message.contains("left out, their container could not be read: s2"),
+        "{message}"
+    );
+    let mut unread_master = spec.clone();
+    unread_master["unread"] = serde_json::json!(["m3"]);
+    let said = lines_py(dir.path(), unread_master);
+    assert_eq!(said["ok"], false, "{said}");
+    assert!(
+        said["message"]
+            .as_str()
+            .unwrap()
+            .contains("master m3 could not be read")
+    );
+    // Both ways at once: no line_change can name it.
+    let mut both = spec.clone();
+    both["change"] = "".into();
+    both["hosts"]["s1"] = host("0.3", "p:0.4.4", serde_json::json!([]));
+    let said = lines_py(dir.path(), both);
+    let message = said["message"].as_str().unwrap();
+    assert!(
+        message.contains("would move both ways (0.3 to 0.4 and 0.4 to 0.3)"),
+        "{message}"
+    );
+    // A line said of no line is refused.
+    let mut told = spec;
+    told["running_line"] = "0.5".into();
+    let said = lines_py(dir.path(), told);
+    assert!(
+        said["message"]
+            .as_str()
+            .unwrap()
+            .contains("expected one of 0.3, 0.4"),
+        "{said}"
+    );
+}

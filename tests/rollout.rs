@@ -7,7 +7,8 @@
 //! for the registry's recovery; a master down or cut off stops the run before
 //! anything is touched; a failed `up` is redone; a down cluster starts only
 //! with panteras_bootstrap; secrets land 0600 from 0644 copies; a second run
-//! changes nothing.
+//! changes nothing; a move to another image line stops the run before
+//! anything unless the inventory says it.
 
 mod common;
 
@@ -48,8 +49,13 @@ impl Cluster {
 
     /// Writes the inventory with `settings` for every host and renders it.
     fn render(&self, settings: &str) {
+        self.render_inventory(settings, "");
+    }
+
+    /// The same, with `top` (lines of the inventory's own keys) added.
+    fn render_inventory(&self, settings: &str, top: &str) {
         let mut text = format!(
-            "settings: {{SUPERVISOR_USER: ops, SUPERVISOR_PASSWORD: s3cret{settings}}}\n\
+            "settings: {{SUPERVISOR_USER: ops, SUPERVISOR_PASSWORD: s3cret{settings}}}\n{top}\
              rollout: {{gate_timeout: 30}}\nmasters:\n"
         );
         for (i, (name, ip)) in self.masters.iter().chain(&self.slaves).enumerate() {
@@ -358,6 +364,65 @@ fn rollout(c: &Cluster) {
     let said = c.roll_ok(serde_json::json!({}));
     assert!(changed(&said).iter().all(|(_, n)| *n == 0), "{said}");
     assert!(c.double.ups().is_empty());
+
+    line_change(c, &fast_fail);
+}
+
+/// A move to the 0.4 line from files made anew (`cluster` itself refuses
+/// it when its out folder holds the 0.3 files): the playbook reads which
+/// line each container runs (its image's tag, else the mount only that
+/// line's files make) and stops before anything is touched unless the
+/// inventory says so; a line it cannot show stops it too until the
+/// operator names it. Said, the masters move one at a time.
+fn line_change(c: &Cluster, fast_fail: &serde_json::Value) {
+    let made_elsewhere = |host: &str, mounts: serde_json::Value| {
+        let body = serde_json::json!({"host": host, "image": "panteras/paas-in-a-box:latest", "mounts": mounts});
+        c.double.call("POST", "/run", body);
+    };
+    made_elsewhere("s1", serde_json::json!([]));
+    made_elsewhere(
+        "s2",
+        serde_json::json!([["/var/spool/marathon/artifacts/store", "/var/spool/store"]]),
+    );
+    std::fs::remove_dir_all(c.dir.path().join("hosts")).unwrap();
+    let settings = ", PANTERAS_IMAGE_TAG: 0.4.4, GOMAXPROCS: 4";
+    c.render_inventory(settings, "");
+    c.double.mark();
+    let said = c.roll_fails(fast_fail.clone());
+    for (host, _) in &c.masters {
+        let expected = format!(
+            "{host}: runs the 0.3 line (image panteras/paas-in-a-box:0.3.9); its files give the \
+             0.4 line (panteras/paas-in-a-box:0.4.4)"
+        );
+        assert!(said.contains(&expected), "{said}");
+    }
+    let by_mount = "s2: runs the 0.3 line (image panteras/paas-in-a-box:latest, with the 0.3 \
+                    line's mount /var/spool/store)";
+    assert!(said.contains(by_mount), "{said}");
+    let unknown =
+        "s1: image panteras/paas-in-a-box:latest names no release and its mounts fit no line";
+    assert!(said.contains(unknown), "{said}");
+    assert!(
+        said.contains("add `line_change: 0.3 to 0.4` to the inventory"),
+        "{said}"
+    );
+    assert!(said.contains("-e panteras_running_line=0.3"), "{said}");
+    assert!(c.double.ups().is_empty(), "{said}");
+    assert!(c.file("m1", "docker-compose.yml").contains(":0.3.9"));
+
+    // Said in the inventory and for the container whose line does not
+    // show: the masters one at a time, the quorum kept, then the slaves.
+    c.render_inventory(settings, "line_change: 0.3 to 0.4\n");
+    c.double.mark();
+    let said = c.roll_ok(serde_json::json!({"panteras_running_line": "0.3"}));
+    let state = c.double.state();
+    assert_eq!(state["watch"]["least_serving"], 2, "{state}\n{said}");
+    assert_eq!(state["watch"]["most_masters_down"], 1, "{state}");
+    assert_eq!(c.double.ups().len(), 5, "{said}");
+    for (host, _) in c.masters.iter().chain(&c.slaves) {
+        let image = &state["hosts"][host.as_str()]["container"]["image"];
+        assert_eq!(image, "panteras/paas-in-a-box:0.4.4", "{state}");
+    }
 }
 
 /// Every file below `dir`.

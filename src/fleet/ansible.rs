@@ -18,9 +18,14 @@ const PLAYBOOK: &[(&str, &str)] = &[
     ("site.yml", include_str!("playbook/site.yml")),
     ("vars.yml", include_str!("playbook/vars.yml")),
     ("gate.py", include_str!("playbook/gate.py")),
+    ("lines.py", include_str!("playbook/lines.py")),
     ("tasks/roll.yml", include_str!("playbook/tasks/roll.yml")),
     ("tasks/files.yml", include_str!("playbook/tasks/files.yml")),
     ("tasks/state.yml", include_str!("playbook/tasks/state.yml")),
+    (
+        "tasks/container.yml",
+        include_str!("playbook/tasks/container.yml"),
+    ),
 ];
 
 /// Seconds between two looks of a gate.
@@ -38,6 +43,9 @@ pub struct Member {
     /// address when they listen on every address.
     pub address: String,
     pub runs: Runs,
+    /// The image line its files follow (`0.3`, `0.4`) and their image.
+    pub line: &'static str,
+    pub image: String,
     /// Its files below its folder, each with whether it holds a secret:
     /// docker-compose.yml, restricted/host and generated/.
     pub files: Vec<(String, bool)>,
@@ -74,6 +82,8 @@ impl Member {
                 mesos_slave: settings.flag("START_MESOS_SLAVE"),
                 marathon: settings.flag("START_MARATHON"),
             },
+            line: settings.line().name,
+            image: settings.text("PANTERAS_DOCKER_IMAGE"),
             files: Vec::new(),
         }
     }
@@ -129,7 +139,7 @@ pub fn files(
     let rollout = inventory.rollout();
     let mut files = vec![RenderedFile::new(
         "inventory.yml",
-        inventory_yml(members, rollout, from),
+        inventory_yml(members, rollout, inventory.line_change(), from),
     )];
     for (name, text) in PLAYBOOK {
         let text = text.replace("[[ serial ]]", &rollout.serial).replace(
@@ -189,10 +199,24 @@ pub fn below(dir: &Path, out: &Path) -> Result<Option<PathBuf>> {
 
 /// The Ansible inventory: groups masters and slaves (and agents, the hosts
 /// that run a Mesos agent, masters among them), each host's address,
-/// folder of files and daemons, and the rollout's settings for all. Host
-/// names are quoted: YAML would read `no` or `0x10` as no string.
-fn inventory_yml(members: &[Member], rollout: &crate::inventory::Rollout, from: &str) -> String {
+/// folder of files, daemons and image line, and the rollout's settings for
+/// all: with the move between lines the inventory allows and the mounts
+/// that show which line's files made a container. Host names are quoted:
+/// YAML would read `no` or `0x10` as no string.
+fn inventory_yml(
+    members: &[Member],
+    rollout: &crate::inventory::Rollout,
+    line_change: Option<&str>,
+    from: &str,
+) -> String {
     let gates = rollout.gates;
+    let marks: Vec<String> = crate::line::LINES
+        .iter()
+        .map(|l| {
+            let paths: Vec<String> = l.marks().into_iter().map(quoted).collect();
+            format!("{}: [{}]", quoted(l.name), paths.join(", "))
+        })
+        .collect();
     let mut text = format!(
         "# The Ansible inventory of the cluster, written by `panteras cluster --ansible`.\n\
          # Run it again rather than editing this file; with site.yml beside it:\n\
@@ -205,6 +229,8 @@ fn inventory_yml(members: &[Member], rollout: &crate::inventory::Rollout, from: 
          \x20   panteras_gate_delay: {GATE_DELAY}\n\
          \x20   panteras_gate_passes: {GATE_PASSES}\n\
          \x20   panteras_gates: {{zookeeper: {}, consul: {}, mesos: {}, marathon: {}}}\n\
+         \x20   panteras_line_change: {}\n\
+         \x20   panteras_line_marks: {{{}}}\n\
          \x20 children:\n",
         quoted(&rollout.panteras_dir),
         rollout.gate_timeout,
@@ -212,6 +238,8 @@ fn inventory_yml(members: &[Member], rollout: &crate::inventory::Rollout, from: 
         gates.consul,
         gates.mesos,
         gates.marathon,
+        quoted(line_change.unwrap_or_default()),
+        marks.join(", "),
     );
     for (group, master) in [("masters", true), ("slaves", false)] {
         text.push_str(&format!("    {group}:\n      hosts:\n"));
@@ -267,7 +295,9 @@ fn host_vars(member: &Member, from: &str) -> String {
          \x20         panteras_runs: {{zookeeper: {}, consul: {}, mesos_master: {}, mesos_slave: {}, marathon: {}}}\n\
          \x20         panteras_shown: {}\n\
          \x20         panteras_secret: {}\n\
-         \x20         panteras_folders: [{}]\n",
+         \x20         panteras_folders: [{}]\n\
+         \x20         panteras_line: {}\n\
+         \x20         panteras_image: !unsafe {}\n",
         quoted(&member.name),
         member.ip,
         member.ip,
@@ -280,7 +310,9 @@ fn host_vars(member: &Member, from: &str) -> String {
         runs.marathon,
         list(false),
         list(true),
-        folders.join(", ")
+        folders.join(", "),
+        quoted(member.line),
+        quoted(&member.image),
     );
     if let Some(dir) = &member.panteras_dir {
         text.push_str(&format!("          panteras_dir: {}\n", quoted(dir)));

@@ -129,6 +129,23 @@ impl ImageLine {
             .find(|(n, _)| *n == name)
             .map(|(_, rule)| *rule)
     }
+
+    /// The paths in the container that this line's files mount and no
+    /// other line's do: a container with one of them was made from this
+    /// line's files, whatever its image's tag says (0.4's ZooKeeper data,
+    /// 0.3's artifact store).
+    pub fn marks(&self) -> Vec<&'static str> {
+        self.volumes
+            .iter()
+            .map(|v| inside(v))
+            .filter(|path| {
+                LINES
+                    .iter()
+                    .filter(|l| l.name != self.name)
+                    .all(|l| l.volumes.iter().all(|v| inside(v) != *path))
+            })
+            .collect()
+    }
 }
 
 /// The line a tag names, as a release's number shows it.
@@ -174,6 +191,31 @@ pub fn of_image(image: &str) -> Option<&'static ImageLine> {
         Line::Old => Some(&V03),
         Line::New => Some(&V04),
         Line::Unknown => None,
+    }
+}
+
+/// The path in the container of a compose volume (`/tmp/zookeeper:/var/lib/zookeeper/version-2`).
+pub fn inside(volume: &str) -> &str {
+    volume.split(':').nth(1).unwrap_or(volume)
+}
+
+/// The line whose files made a container (or a compose service) of
+/// `image` mounting the paths `inside` it: the image's tag when that
+/// names a release, else the one line whose own mounts (`marks`) it has.
+pub fn of_container<'a>(
+    image: &str,
+    inside: impl IntoIterator<Item = &'a str>,
+) -> Option<&'static ImageLine> {
+    if let Some(line) = of_image(image) {
+        return Some(line);
+    }
+    let inside: Vec<&str> = inside.into_iter().collect();
+    let mut found = LINES
+        .into_iter()
+        .filter(|l| l.marks().iter().any(|m| inside.contains(m)));
+    match (found.next(), found.next()) {
+        (Some(line), None) => Some(line),
+        _ => None,
     }
 }
 
@@ -331,5 +373,20 @@ mod tests {
         assert_eq!(line("panteras/paas-in-a-box:latest"), Line::Unknown);
         assert_eq!(line("panteras/paas-in-a-box:twin-0123abcd"), Line::Unknown);
         assert_eq!(line_of("registry:5000/p/x").1, "latest");
+    }
+
+    #[test]
+    fn each_line_has_a_mount_the_other_lacks() {
+        assert_eq!(V03.marks(), ["/var/spool/store"]);
+        assert_eq!(V04.marks(), ["/var/lib/zookeeper/version-2"]);
+        let zk = "/var/lib/zookeeper/version-2";
+        let line =
+            |image, inside: &[&str]| of_container(image, inside.iter().copied()).map(|l| l.name);
+        assert_eq!(line("my/paas:1", &["/sys", zk]), Some("0.4"));
+        assert_eq!(line("my/paas:1", &["/var/spool/store"]), Some("0.3"));
+        assert_eq!(line("my/paas:1", &["/sys"]), None);
+        assert_eq!(line("my/paas:1", &["/var/spool/store", zk]), None);
+        // The tag, when it names a release, is what counts.
+        assert_eq!(line("p/paas-in-a-box:0.3.9", &[zk]), Some("0.3"));
     }
 }

@@ -26,9 +26,11 @@
         The stand-in for the docker and docker compose (v2) commands the
         playbook runs on a host (the folder's name is the host's): the
         resolved configuration is the compose file and restricted/env, and
-        its hash, the container's label, their digest.
+        its hash, the container's label, their digest; the container's
+        image and mounts are the compose file's `image:` and `volumes:`.
 
 Control API (JSON): GET /state, POST /stop {host}, POST /cut {host, cut},
+POST /run {host, image, mounts} (a container that runs as made elsewhere),
 POST /fail-up {host} (its next up fails), POST /sick {host, sick} (the
 containers it creates from then on never boot), POST /mark (clears the
 watch and the events).
@@ -110,7 +112,7 @@ class Cluster:
         self.asked = []
 
     # The containers.
-    def up(self, name, wanted):
+    def up(self, name, wanted, image="", mounts=()):
         h = self.hosts[name]
         now = time.time()
         if h["fail_up"]:
@@ -122,7 +124,7 @@ class Cluster:
             self.serial += 1
             h["container"] = {"id": "%064x" % (self.serial * 7919 + len(name)), "hash": wanted,
                               "running": True, "started": now, "recovered_at": None,
-                              "sick": h["sick"]}
+                              "sick": h["sick"], "image": image, "mounts": list(mounts)}
             what = "created"
         elif not c["running"]:
             c.update(running=True, started=now, recovered_at=None)
@@ -143,8 +145,12 @@ class Cluster:
                         "State": {"Status": "running" if c["running"] else "exited",
                                   "Running": c["running"], "StartedAt": started,
                                   "ExitCode": 0 if c["running"] else 137},
-                        "Config": {"Labels": {"com.docker.compose.config-hash": c["hash"],
-                                              "com.docker.compose.service": "panteras"}}}
+                        "Config": {"Image": c["image"],
+                                   "Labels": {"com.docker.compose.config-hash": c["hash"],
+                                              "com.docker.compose.service": "panteras"}},
+                        "Mounts": [{"Type": "bind", "Source": source, "Destination": inside,
+                                    "Mode": "", "RW": True, "Propagation": "rprivate"}
+                                   for source, inside in c["mounts"]]}
         return None
 
     def state(self):
@@ -152,7 +158,7 @@ class Cluster:
         out = {}
         for name, h in self.hosts.items():
             c = h["container"]
-            out[name] = {"container": c and {k: c[k] for k in ("id", "hash", "running", "started", "recovered_at")},
+            out[name] = {"container": c and {k: c[k] for k in ("id", "hash", "running", "started", "recovered_at", "image")},
                          "cut": h["cut"], "booted": self.booted(name, now)}
         return {"hosts": out, "leaders": dict(self.leaders), "serving": self.serving(now),
                 "events": self.events, "watch": self.watch, "asked": self.asked}
@@ -306,8 +312,10 @@ def control():
                 elif self.path == "/asked":
                     CLUSTER.asked.append({"host": body["host"], "args": body["args"]})
                 elif self.path == "/up":
-                    code, said = CLUSTER.up(body["host"], body["hash"])
+                    code, said = CLUSTER.up(body["host"], body["hash"], body["image"], body["mounts"])
                     return self.send(200, {"code": code, "said": said})
+                elif self.path == "/run":
+                    CLUSTER.up(body["host"], "made elsewhere", body["image"], body["mounts"])
                 elif self.path == "/stop" and host["container"]:
                     host["container"]["running"] = False
                 elif self.path == "/cut":
@@ -393,6 +401,23 @@ def docker(control_at, args):
     return 0
 
 
+def made_of(compose_file):
+    """The image and the (source, inside) mounts of panteras' compose file."""
+    image, mounts, in_volumes = "", [], False
+    for line in compose_file.splitlines():
+        text = line.strip()
+        if text.startswith("image:"):
+            image = text.split(":", 1)[1].strip().strip('"')
+        elif text == "volumes:":
+            in_volumes = True
+        elif in_volumes and text.startswith("- "):
+            parts = text[2:].strip().strip('"').split(":")
+            mounts.append((parts[0], parts[1]))
+        else:
+            in_volumes = False
+    return image, mounts
+
+
 def compose(control_at, args):
     host = os.path.basename(os.getcwd())
     ask(control_at, "POST", "/asked", {"host": host, "args": args})
@@ -423,7 +448,9 @@ def compose(control_at, args):
         return 0
     if args[:2] == ["up", "-d"]:
         wanted = hashlib.sha256(resolved).hexdigest()
-        _, result = ask(control_at, "POST", "/up", {"host": host, "hash": wanted})
+        image, mounts = made_of(resolved.decode())
+        _, result = ask(control_at, "POST", "/up", {"host": host, "hash": wanted,
+                                                    "image": image, "mounts": mounts})
         sys.stderr.write(result["said"])
         return result["code"]
     raise SystemExit("compose stand-in: not %r" % args)
