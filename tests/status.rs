@@ -389,7 +389,6 @@ fn the_diff_reads_the_containers_environment_and_files_and_keeps_secrets() {
     std::fs::write(dir.path().join("spec.json"), spec.to_string()).unwrap();
     let engine = r#"
 import http.server, io, json, socketserver, sys, tarfile, threading, time, urllib.parse
-spec = json.load(open(sys.argv[2]))
 class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a): pass
     def address_string(self): return "local"
@@ -400,6 +399,7 @@ class H(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
     def do_GET(self):
+        spec = json.load(open(sys.argv[2]))
         url = urllib.parse.urlparse(self.path)
         if url.path.endswith("/_ping"):
             return self.send(200, b"OK", "text/plain")
@@ -408,7 +408,7 @@ class H(http.server.BaseHTTPRequestHandler):
         if url.path.endswith("/containers/abc/json"):
             return self.send(200, json.dumps({"Id": "abc", "Name": "/host-panteras-1",
                 "Image": "sha256:1", "State": {"Status": "running", "Running": True},
-                "Config": {"Image": "panteras/paas-in-a-box:0.3.9", "Env": spec["env"]},
+                "Config": {"Image": spec.get("image", "panteras/paas-in-a-box:0.3.9"), "Env": spec["env"]},
                 "Mounts": spec["mounts"]}).encode())
         if url.path.endswith("/containers/abc/archive"):
             path = urllib.parse.parse_qs(url.query)["path"][0]
@@ -438,9 +438,28 @@ time.sleep(60)
             .arg(dir.path().join("spec.json")),
     );
     let out = panteras(&["status", "--diff", "--project", "host"]);
+    // A container of the 0.4 line, its image of a tag of one's own: the
+    // line its mounts show is said, with how to keep it.
+    let mut moved = spec.clone();
+    moved["image"] = "mine/paas:1".into();
+    moved["mounts"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"Type": "bind", "Destination": "/var/lib/zookeeper/version-2", "Source": "/tmp/zookeeper"}));
+    std::fs::write(dir.path().join("spec.json"), moved.to_string()).unwrap();
+    let other_line = panteras(&["status", "--diff", "--project", "host"]);
     let _ = child.kill();
     let _ = child.wait();
+    let other_line = String::from_utf8_lossy(&other_line.stdout);
+    for expected in [
+        "image: the container runs mine/paas:1, panteras names panteras/paas-in-a-box:0.3.9",
+        "image line: the container was made for the 0.4 line, panteras follows the 0.3 line (default)",
+        "(PANTERAS_IMAGE_TAG=0.4.4 in restricted/host)",
+    ] {
+        assert!(other_line.contains(expected), "{expected}\n{other_line}");
+    }
     let said = String::from_utf8_lossy(&out.stdout);
+    assert!(!said.contains("image line"), "{said}");
     let errors = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{said}{errors}");
     for expected in [

@@ -44,6 +44,13 @@ pub fn explains(
     {
         return said(3, "parameters joined with single blanks");
     }
+    if let (Some(a), Some(b)) = (old, new)
+        && a != b
+        && a.eq_ignore_ascii_case(b)
+        && crate::vars::find(key).is_some_and(|v| v.kind == crate::values::Kind::Bool)
+    {
+        return said(12, "booleans written in lower case");
+    }
     let domain = settings.text("CONSUL_DOMAIN");
     if domain != "consul" && (key.ends_with("_TAGS") || key == "DNSMASQ_APP_PARAMS") {
         return said(4, "the address and the UIs' tags follow CONSUL_DOMAIN");
@@ -122,6 +129,16 @@ mod tests {
                 .unwrap()
                 .contains("change 5")
         );
+        assert!(
+            explains("START_FABIO", Some("True"), Some("true"), &plain)
+                .unwrap()
+                .contains("change 12")
+        );
+        assert_eq!(
+            explains("START_FABIO", Some("yes"), Some("true"), &plain),
+            None
+        );
+        assert_eq!(explains("HOSTNAME", Some("A"), Some("a"), &plain), None);
         let own = settings("MESOS_CLUSTER_NAME=own");
         assert!(
             explains("MESOS_MASTER_APP_PARAMS", Some("a"), Some("b"), &own)

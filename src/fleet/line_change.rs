@@ -14,8 +14,9 @@ use crate::settings::Settings;
 
 /// The error for the host whose folder `folder` held a compose file of
 /// another line than `settings` gives it, unless `allowed` (the
-/// inventory's `line_change:`, `0.3 to 0.4`) names that move. A folder
-/// without a compose file, or one whose image names no known release, has
+/// inventory's `line_change:`, `0.3 to 0.4`) names that move. The line of
+/// the folder's file is its image's tag, else the line whose own volume it
+/// mounts; a folder without a compose file, or one that shows no line, has
 /// nothing to compare.
 pub fn refused(folder: &Path, settings: &Settings, allowed: Option<&str>) -> Option<Finding> {
     let path = folder.join("docker-compose.yml");
@@ -35,7 +36,8 @@ pub fn refused(folder: &Path, settings: &Settings, allowed: Option<&str>) -> Opt
         return None;
     };
     let image = service.settings.get("image")?;
-    let from = line::of_image(image)?;
+    let inside = service.lists.get("volumes").into_iter().flatten();
+    let from = line::of_container(image, inside.map(|v| line::inside(v)))?;
     let to = settings.line();
     if from.name == to.name {
         return None;

@@ -134,7 +134,22 @@ pub(super) fn read(folder: &Path, name: &str, renderer: &Renderer) -> Result<Old
         ];
     };
     named(&mut reading, &names[0]);
-    let in_files = reading.in_files()?;
+    let mut in_files = reading.in_files()?;
+    // The line is chosen before anything resolves: an image of another
+    // line than the first names it from the start (the 0.4.4 script wrote
+    // no PANTERAS_IMAGE_TAG into restricted/host; its tag was the image's).
+    let image = service.settings.get("image").map(String::as_str);
+    let inside = service.lists.get("volumes").into_iter().flatten();
+    let inside = inside.map(|v| crate::line::inside(v));
+    let line = image.and_then(|image| crate::line::of_container(image, inside));
+    let mut from_image: Given = Vec::new();
+    if let Some(line) = line.filter(|l| l.name != crate::line::LINES[0].name) {
+        from_image.extend(recovered("image", image, None));
+        if crate::line::of_image(image.unwrap_or_default()).is_none() {
+            from_image.push(("PANTERAS_IMAGE_LINE".into(), line.name.into()));
+        }
+        from_image.retain(|(name, _)| !in_files.contains_key(name));
+    }
     // The old docs ran `MASTER=false ./generate_yml.sh` on slaves: a role
     // no file names is the one that gives the container what it had.
     let choices = |name: &str| -> Vec<Option<&'static str>> {
@@ -151,7 +166,7 @@ pub(super) fn read(folder: &Path, name: &str, renderer: &Renderer) -> Result<Old
         named(&mut reading, name);
         for master in choices("MASTER") {
             for slave in choices("SLAVE") {
-                let mut given = Vec::new();
+                let mut given = from_image.clone();
                 given.extend(master.map(|v| ("MASTER".to_string(), v.to_string())));
                 given.extend(slave.map(|v| ("SLAVE".to_string(), v.to_string())));
                 let (settings, differences) = reading.differences(&given)?;
@@ -186,28 +201,38 @@ pub(super) fn read(folder: &Path, name: &str, renderer: &Renderer) -> Result<Old
         }
         reading.differences(&given)?
     };
-    let notes = differences
-        .iter()
-        .map(|(key, old, new)| {
-            let secret = [old, new]
-                .iter()
-                .filter_map(|v| v.as_deref())
-                .any(|v| vars::holds_secret(key, v));
-            let values = if secret {
-                "values that hold a secret (not shown) differ".to_string()
-            } else {
-                format!(
-                    "the old container has {}, panteras would give {}",
-                    shown_value(old.as_deref()),
-                    shown_value(new.as_deref())
-                )
-            };
-            format!(
-                "{key}: {values}; no variable gives it the old value (set by hand in the \
-                 compose file, or by a variable the old script did not write down)"
-            )
+    let line = settings.line();
+    let mut notes: Vec<String> = in_files
+        .keys()
+        .filter_map(|name| {
+            let instead = line.instead_of(name)?;
+            Some(format!(
+                "{name}: set in restricted/, but not read on the {} line (PanteraS {}), whose \
+                 script ignored it as well; left out ({instead})",
+                line.name, line.release
+            ))
         })
         .collect();
+    in_files.retain(|name, _| line.reads(name));
+    notes.extend(differences.iter().map(|(key, old, new)| {
+        let secret = [old, new]
+            .iter()
+            .filter_map(|v| v.as_deref())
+            .any(|v| vars::holds_secret(key, v));
+        let values = if secret {
+            "values that hold a secret (not shown) differ".to_string()
+        } else {
+            format!(
+                "the old container has {}, panteras would give {}",
+                shown_value(old.as_deref()),
+                shown_value(new.as_deref())
+            )
+        };
+        format!(
+            "{key}: {values}; no variable gives it the old value (set by hand in the \
+                 compose file, or by a variable the old script did not write down)"
+        )
+    }));
     let mut set = BTreeMap::new();
     for (name, value) in in_files.into_iter().chain(given) {
         if !ENTRY.contains(&name.as_str()) && !value.is_empty() {
@@ -386,9 +411,18 @@ impl Reading<'_> {
     ) -> Result<(Settings, Vec<Difference>), Vec<String>> {
         let layers = self.layers(given)?;
         let (settings, problems) = Settings::resolve(&layers, &self.system);
+        // A variable of another line in restricted/ was ignored by the
+        // script of the host's line as well: left out, and said (`read`).
+        let unread: Vec<String> = layers
+            .assigned_in_files()
+            .iter()
+            .filter(|(name, _)| !settings.line().reads(name))
+            .map(|(name, _)| format!("{name}="))
+            .collect();
         let refused: Vec<String> = problems
             .iter()
             .filter(|f| f.severity == Severity::Error)
+            .filter(|f| !unread.iter().any(|u| f.subject.starts_with(u.as_str())))
             .map(|f| format!("{}: {f}", self.shown))
             .collect();
         if !refused.is_empty() {

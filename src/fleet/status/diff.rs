@@ -105,6 +105,23 @@ impl Asked<'_> {
                 "  image: the container runs {running_image}, panteras names {wanted_image}"
             ));
         }
+        let inside = container.mounts.iter().flatten();
+        let inside = inside.filter_map(|m| m.destination.as_deref());
+        let running_line = crate::line::of_container(&running_image, inside);
+        let line = self.settings.line();
+        if let Some(running) = running_line.filter(|l| l.name != line.name) {
+            any = true;
+            lines.push(format!(
+                "  image line: the container was made for the {} line, panteras follows the {} \
+                 line ({}): every daemon's files, users and data change (README, \"Moving to \
+                 PanteraS 0.4.4\"); to keep the host as it runs, name its line \
+                 (PANTERAS_IMAGE_TAG={} in restricted/host)",
+                running.name,
+                line.name,
+                self.settings.get("PANTERAS_IMAGE_LINE").source,
+                running.release
+            ));
+        }
         let image = image_env(self.engine, &wanted_image)?;
         let mut wanted = pairs(
             &image
