@@ -18,6 +18,7 @@ pub mod marathon_deploy;
 pub mod output;
 pub mod params;
 pub mod render;
+pub mod routers;
 pub mod scope;
 pub mod settings;
 pub mod shell;

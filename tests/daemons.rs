@@ -824,6 +824,14 @@ fn java_properties_reader_reads_fabio_properties() {
         theirs
     );
     assert!(theirs.contains("registry.consul.register.addr=:81\n"));
+    // Every property, ours and the 0.3.9 image's, is one Fabio reads.
+    for dump in [&ours, &theirs] {
+        let names = dump
+            .lines()
+            .filter_map(|l| l.split_once('=').map(|(k, _)| k));
+        let outside = panteras::routers::fabio::outside(names);
+        assert!(outside.is_empty(), "{outside:?}");
+    }
 }
 
 /// The 0.4 line's Fabio file, read by Java's properties reader: the 0.4.4
@@ -879,6 +887,42 @@ fn the_0_4_lines_fabio_properties_are_the_images_and_find_consul() {
         "registry.consul.register.addr=10.0.0.2:81\n",
     ] {
         assert!(ours.contains(line), "{line}: {ours}");
+    }
+    // Every property, ours and the image's, is one Fabio reads
+    // (panteras::routers::fabio); a misspelt one is not.
+    let names = |dump: &str| -> Vec<String> {
+        dump.lines()
+            .filter_map(|l| l.split_once('=').map(|(k, _)| k.to_string()))
+            .collect()
+    };
+    for dump in [&theirs, &ours] {
+        let names = names(dump);
+        assert!(names.len() >= 7, "{dump}");
+        let outside = panteras::routers::fabio::outside(names.iter().map(String::as_str));
+        assert!(outside.is_empty(), "{outside:?}");
+    }
+    let misspelt = names(&ours.replace("registry.consul.tagprefix", "registry.consul.tagprefx"));
+    assert_eq!(
+        panteras::routers::fabio::outside(misspelt.iter().map(String::as_str)),
+        ["registry.consul.tagprefx"]
+    );
+}
+
+/// The dotted paths of a TOML document's keys (a table without keys is
+/// one path: it turns a provider on).
+fn toml_paths(value: &serde_json::Value, prefix: &str, paths: &mut Vec<String>) {
+    match value.as_object() {
+        Some(table) if !table.is_empty() => {
+            for (key, inner) in table {
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                toml_paths(inner, &path, paths);
+            }
+        }
+        _ => paths.push(prefix.to_string()),
     }
 }
 
@@ -942,4 +986,21 @@ fn the_0_4_lines_traefik_toml_is_the_images_and_finds_consul() {
     assert_eq!(ours["entryPoints"]["http"]["address"], "10.0.0.2:80");
     assert_eq!(ours["entryPoints"]["api"]["address"], "10.0.0.2:81");
     assert_eq!(ours["consulCatalog"]["endpoint"], "10.0.0.2:8500");
+    // Every key, ours and the image's, is one Traefik 1.7 reads
+    // (panteras::routers::traefik); a misspelt one is not.
+    for document in [&theirs, &ours] {
+        let mut paths = Vec::new();
+        toml_paths(document, "", &mut paths);
+        assert!(paths.len() >= 13, "{paths:?}");
+        let outside = panteras::routers::traefik::outside(paths.iter().map(String::as_str));
+        assert!(outside.is_empty(), "{outside:?}");
+    }
+    let mut misspelt = ours.clone();
+    misspelt["consulCatalog"]["exposedByDefualt"] = false.into();
+    let mut paths = Vec::new();
+    toml_paths(&misspelt, "", &mut paths);
+    assert_eq!(
+        panteras::routers::traefik::outside(paths.iter().map(String::as_str)),
+        ["consulCatalog.exposedByDefualt"]
+    );
 }

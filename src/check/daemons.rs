@@ -159,6 +159,61 @@ pub(super) fn mount_targets(s: &Settings, found: &mut Vec<Finding>) {
     }
 }
 
+/// The options of Fabio's and Traefik's command lines the operator adds
+/// (`FABIO_PARAMS`, `TRAEFIK_PARAMS`) against the ones each reads: an
+/// option it does not know stops it at start, and supervisord starts it
+/// again and again.
+pub(super) fn fabio_options(s: &Settings, found: &mut Vec<Finding>) {
+    router_options(
+        s,
+        "FABIO_PARAMS",
+        "Fabio 1.5",
+        &crate::routers::fabio::options,
+        found,
+    );
+}
+
+pub(super) fn traefik_options(s: &Settings, found: &mut Vec<Finding>) {
+    router_options(
+        s,
+        "TRAEFIK_PARAMS",
+        "Traefik 1.7",
+        &crate::routers::traefik::options,
+        found,
+    );
+}
+
+fn router_options(
+    s: &Settings,
+    name: &str,
+    router: &str,
+    options: &dyn Fn(&str) -> Vec<(&str, bool)>,
+    found: &mut Vec<Finding>,
+) {
+    let words = s.text(name);
+    let unknown: Vec<String> = options(&words)
+        .into_iter()
+        .filter(|(_, known)| !known)
+        .map(|(option, _)| format!("`{option}`"))
+        .collect();
+    if !unknown.is_empty() {
+        found.push(warning(
+            about(s, name),
+            format!(
+                "{} {} no option of {router}: it does not start with an option it does not \
+                 know, and supervisord starts it again and again",
+                unknown.join(", "),
+                if unknown.len() == 1 { "is" } else { "are" }
+            ),
+            format!(
+                "correct or remove {}: {router}'s options are its configuration's keys \
+                 (README, \"Image lines\")",
+                if unknown.len() == 1 { "it" } else { "them" }
+            ),
+        ));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;

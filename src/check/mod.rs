@@ -25,8 +25,8 @@ use commands::{command_lines, consul_template_words, environment_sizes};
 pub use consul::{ConsulRole, consul_servers};
 use consul::{consul_bootstrap, consul_client};
 use daemons::{
-    certificate, docker_binary, image_line, mount_targets, proxies, registry, routers,
-    supervisor_credentials,
+    certificate, docker_binary, fabio_options, image_line, mount_targets, proxies, registry,
+    routers, supervisor_credentials, traefik_options,
 };
 use ensemble::{even_masters, quorum, zookeeper_id};
 pub use names::explain_typos;
@@ -70,7 +70,7 @@ pub fn check(s: &Settings, layers: &Layers, here: bool) -> Vec<Finding> {
     // of them could not be used (it is reported already, and the rule
     // would only report its consequences), and so is a rule of variables
     // the host's image line does not read.
-    let rules: [(&[&str], Rule); 18] = [
+    let rules: [(&[&str], Rule); 20] = [
         (
             &["START_ZOOKEEPER", "ZOOKEEPER_ID", "ZOOKEEPER_HOSTS"],
             zookeeper_id,
@@ -86,6 +86,8 @@ pub fn check(s: &Settings, layers: &Layers, here: bool) -> Vec<Finding> {
         (&["START_CONSUL", "CONSUL_APP_PARAMS"], consul_bootstrap),
         (&["START_FABIO", "START_CONSUL_TEMPLATE"], proxies),
         (&["START_FABIO", "START_TRAEFIK"], routers),
+        (&["START_FABIO", "FABIO_PARAMS"], fabio_options),
+        (&["START_TRAEFIK", "TRAEFIK_PARAMS"], traefik_options),
         (&["HAPROXY_SSL", "HAPROXY_CERT_OPTS"], certificate),
         (
             &["SUPERVISOR_USER", "SUPERVISOR_PASSWORD"],
@@ -246,6 +248,70 @@ mod tests {
         assert_eq!(
             vars::shown("HAPROXY_STATS_AUTH", "admin:hunter2"),
             "admin:********"
+        );
+    }
+}
+
+#[cfg(test)]
+mod router_tests {
+    use super::testing::*;
+    use crate::finding::Severity;
+
+    #[test]
+    fn an_option_fabio_or_traefik_does_not_know_is_a_warning() {
+        let env = with(&[
+            THREE,
+            ("ZOOKEEPER_ID", "2"),
+            ("MESOS_MASTER_QUORUM", "2"),
+            ("START_FABIO", "true"),
+            ("START_CONSUL_TEMPLATE", "false"),
+            ("FABIO_PARAMS", "-proxy.adr=:9 -registry.consul.tagprefix x"),
+        ]);
+        let host = "CONSUL_HOSTS=\"-bootstrap-expect 3\"\n";
+        let warnings = problems(&findings(&env, host), Severity::Warning);
+        let said: Vec<&String> = warnings
+            .iter()
+            .filter(|w| w.contains("Fabio 1.5"))
+            .collect();
+        assert_eq!(said.len(), 1, "{warnings:?}");
+        assert!(
+            said[0].starts_with("`proxy.adr` is no option of Fabio 1.5"),
+            "{said:?}"
+        );
+        let env = with(&[
+            THREE,
+            ("ZOOKEEPER_ID", "2"),
+            ("MESOS_MASTER_QUORUM", "2"),
+            ("PANTERAS_IMAGE_TAG", "0.4.4"),
+            ("START_TRAEFIK", "true"),
+            (
+                "TRAEFIK_PARAMS",
+                "--consulCatalog.stale=true --api.dashbord --entrypoints.x.adress=:1",
+            ),
+        ]);
+        let warnings = problems(&findings(&env, host), Severity::Warning);
+        let said: Vec<&String> = warnings
+            .iter()
+            .filter(|w| w.contains("Traefik 1.7"))
+            .collect();
+        assert_eq!(said.len(), 1, "{warnings:?}");
+        assert!(
+            said[0]
+                .starts_with("`api.dashbord`, `entrypoints.x.adress` are no option of Traefik 1.7"),
+            "{said:?}"
+        );
+        // Known options alone: nothing said.
+        let env = with(&[
+            THREE,
+            ("ZOOKEEPER_ID", "2"),
+            ("MESOS_MASTER_QUORUM", "2"),
+            ("PANTERAS_IMAGE_TAG", "0.4.4"),
+            ("FABIO_PARAMS", "-log.level=WARN"),
+        ]);
+        let warnings = problems(&findings(&env, host), Severity::Warning);
+        assert!(
+            !warnings.iter().any(|w| w.contains("no option of")),
+            "{warnings:?}"
         );
     }
 }
