@@ -36,7 +36,6 @@ const PORTS: &[(&str, &[Port])] = &[
             udp(8301, "Consul LAN gossip"),
             tcp(8302, "Consul WAN gossip"),
             udp(8302, "Consul WAN gossip"),
-            tcp(8400, "Consul CLI RPC"),
             tcp(8500, "Consul HTTP"),
             tcp(8600, "Consul DNS"),
             udp(8600, "Consul DNS"),
@@ -201,6 +200,8 @@ mod tests {
         assert_eq!(wanted(&["START_ZOOKEEPER"]), [2181, 2888, 3888]);
         assert_eq!(wanted(&["START_DNSMASQ"]), [53]);
         assert_eq!(wanted(&["START_TRAEFIK"]), [80, 81]);
+        // Consul 1.x (both images') has no CLI RPC port.
+        assert_eq!(wanted(&["START_CONSUL"]), [8300, 8301, 8302, 8500, 8600]);
     }
 
     #[test]
