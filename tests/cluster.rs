@@ -744,11 +744,18 @@ fn a_move_to_the_0_4_line_needs_the_inventorys_word() {
 
 /// lines.py of the playbook, asked on the controller with `spec`.
 fn lines_py(dir: &Path, spec: Value) -> Value {
-    let out = Command::new("python3")
+    use std::io::Write;
+    let mut child = Command::new("python3")
         .arg(dir.join("hosts/lines.py"))
-        .arg(spec.to_string())
-        .output()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(spec.to_string().as_bytes()).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", common::said(&out));
     serde_json::from_slice(&out.stdout).unwrap()
 }
@@ -817,7 +824,7 @@ fn the_playbook_reads_a_containers_line_as_panteras_reads_an_image() {
     let host = |line: &str, image: &str, mounts: Value| serde_json::json!({"line": line, "image": "new", "running": {"image": image, "mounts": mounts}});
     let spec = serde_json::json!({
         "hosts": {
-            "m1": host("0.4", "p:latest", serde_json::json!([{"Destination": "/var/spool/store"}])),
+            "m1": host("0.4", "p:latest", serde_json::json!(["/sys", "/var/spool/store"])),
             "m2": host("0.4", "p:0.3.9", serde_json::json!([])),
             "s1": {"line": "0.4", "image": "new", "running": null},
         },
@@ -858,6 +865,18 @@ fn the_playbook_reads_a_containers_line_as_panteras_reads_an_image() {
         message.contains("would move both ways (0.3 to 0.4 and 0.4 to 0.3)"),
         "{message}"
     );
+    // A large cluster's spec (more than a command line's argument holds,
+    // 128 KiB) comes on standard input.
+    let mut large = spec.clone();
+    for i in 0..3000 {
+        large["hosts"][format!("slave-{i}")] = host(
+            "0.4",
+            "panteras/paas-in-a-box:0.4.4",
+            serde_json::json!(["/var/lib/zookeeper/version-2"]),
+        );
+    }
+    assert!(large.to_string().len() > 128 * 1024);
+    assert_eq!(lines_py(dir.path(), large)["ok"], true);
     // A line said of no line is refused.
     let mut told = spec;
     told["running_line"] = "0.5".into();

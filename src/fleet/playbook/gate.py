@@ -5,13 +5,16 @@ library only. It asks the daemons of every master (and of the host being
 rolled) at their `panteras_address` and answers with one JSON object on
 standard output: {"ok": true/false, "message": ..., "order": [...]}.
 
-  gate.py start SPEC    before any master is touched: is the cluster up and
-                        able to lose one master (or down, with bootstrap)?
-                        Also the order of the masters (the ZooKeeper
-                        leader's last).
-  gate.py before SPEC HOST   may HOST be restarted now?
-  gate.py after SPEC HOST    is HOST ready again (and, for a master, the
-                             whole cluster as it was before)?
+  gate.py start          before any master is touched: is the cluster up and
+                         able to lose one master (or down, with bootstrap)?
+                         Also the order of the masters (the ZooKeeper
+                         leader's last).
+  gate.py before HOST    may HOST be restarted now?
+  gate.py after HOST     is HOST ready again (and, for a master, the
+                         whole cluster as it was before)?
+
+SPEC, what it is told of the cluster (JSON), comes on standard input: a
+command line could not hold that of a large cluster.
 
 A look passes only when it passes `passes` times in a row, `delay` seconds
 apart; every command ends within `timeout` seconds.
@@ -410,16 +413,14 @@ def after(spec, host):
 
 
 def main(argv):
-    if len(argv) < 3 or argv[1] not in ("start", "before", "after"):
+    if len(argv) < 2 or argv[1] not in ("start", "before", "after") \
+            or len(argv) != (2 if argv[1] == "start" else 3):
         print(__doc__, file=sys.stderr)
         return 2
-    spec = Spec(argv[2])
+    spec = Spec(sys.stdin.read())
     if argv[1] == "start":
         return start(spec)
-    if len(argv) != 4:
-        print(__doc__, file=sys.stderr)
-        return 2
-    return (before if argv[1] == "before" else after)(spec, argv[3])
+    return (before if argv[1] == "before" else after)(spec, argv[2])
 
 
 if __name__ == "__main__":

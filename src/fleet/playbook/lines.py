@@ -4,14 +4,16 @@ Written by `panteras cluster --ansible`; Python 3.9 or later, its standard
 library only. Run on the controller by site.yml before any host is
 touched:
 
-  lines.py SPEC
+  lines.py < SPEC
 
-SPEC is JSON: {"hosts": {NAME: {"line": the line its files give, "image":
-their image, "running": what docker inspect showed of its container, or
-null}}, "unread": hosts whose container could not be read, "masters": [...],
-"change": the inventory's `line_change` ("0.3 to 0.4", or ""), "marks":
-{LINE: [paths only that line's files mount]}, "running_line": a line the
-operator says every unread-able container runs (-e panteras_running_line)}.
+SPEC, on standard input, is JSON: {"hosts": {NAME: {"line": the line its
+files give, "image": their image, "running": its container as docker
+inspect showed it, {"image": ..., "mounts": [the paths inside it that are
+mounted]}, or null}}, "unread": hosts whose container could not be read,
+"masters": [...], "change": the inventory's `line_change` ("0.3 to 0.4", or
+""), "marks": {LINE: [paths only that line's files mount]},
+"running_line": the line the operator says a container whose line does
+not show runs (-e panteras_running_line)}.
 
 Answers one JSON object: {"ok": ..., "message": ..., "moves": {NAME: "0.3 to
 0.4"}}. A container's line is its image's tag when that names a release
@@ -45,7 +47,7 @@ def running_line(container, marks):
     line = tag_line(image)
     if line:
         return line, "image %s" % image
-    mounted = {m.get("Destination") for m in container.get("mounts") or [] if isinstance(m, dict)}
+    mounted = {m for m in container.get("mounts") or [] if isinstance(m, str)}
     found = sorted(line for line, paths in marks.items() if mounted & set(paths))
     if len(found) == 1:
         return found[0], "image %s, with the %s line's mount %s" % (
@@ -117,10 +119,10 @@ def look(spec):
 
 
 def main(argv):
-    if len(argv) != 2:
+    if len(argv) != 1:
         print(__doc__, file=sys.stderr)
         return 2
-    print(json.dumps(look(json.loads(argv[1]))))
+    print(json.dumps(look(json.loads(sys.stdin.read()))))
     return 0
 
 
