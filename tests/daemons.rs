@@ -772,18 +772,8 @@ fn java_properties_reader_reads_fabio_properties() {
         "START_CONSUL_TEMPLATE=false",
     ]);
     assert!(!host.generated("haproxy").exists());
-    let out = Command::new("java")
-        .arg(support("PropertiesDump.java"))
-        .arg(host.generated("fabio/fabio.properties"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert_eq!(
-        String::from_utf8(out.stdout).unwrap(),
+        properties(host.generated("fabio/fabio.properties")),
         "proxy.addr=10.0.0.2:80\nregistry.consul.addr=10.0.0.2:8500\nregistry.consul.register.addr=10.0.0.2:81\nui.addr=10.0.0.2:81\n"
     );
 
@@ -803,17 +793,8 @@ fn java_properties_reader_reads_fabio_properties() {
         "--set",
         "START_CONSUL_TEMPLATE=false",
     ]);
-    let read = |path: PathBuf| {
-        let out = Command::new("java")
-            .arg(support("PropertiesDump.java"))
-            .arg(path)
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        String::from_utf8(out.stdout).unwrap()
-    };
-    let ours = read(host.generated("fabio/fabio.properties"));
-    let theirs = read(common::tools::image_file("fabio.properties"));
+    let ours = properties(host.generated("fabio/fabio.properties"));
+    let theirs = properties(common::tools::image_file("fabio.properties"));
     assert!(
         common::DELIBERATE
             .iter()
@@ -826,12 +807,31 @@ fn java_properties_reader_reads_fabio_properties() {
     assert!(theirs.contains("registry.consul.register.addr=:81\n"));
     // Every property, ours and the 0.3.9 image's, is one Fabio reads.
     for dump in [&ours, &theirs] {
-        let names = dump
-            .lines()
-            .filter_map(|l| l.split_once('=').map(|(k, _)| k));
-        let outside = panteras::routers::fabio::outside(names);
+        let outside = panteras::routers::fabio::outside(property_names(dump));
         assert!(outside.is_empty(), "{outside:?}");
     }
+}
+
+/// A properties file as Java's reader reads it: `key=value` lines, sorted.
+fn properties(path: PathBuf) -> String {
+    let out = Command::new("java")
+        .arg(support("PropertiesDump.java"))
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The keys of what [`properties`] printed.
+fn property_names(dump: &str) -> Vec<&str> {
+    dump.lines()
+        .filter_map(|l| l.split_once('=').map(|(k, _)| k))
+        .collect()
 }
 
 /// The 0.4 line's Fabio file, read by Java's properties reader: the 0.4.4
@@ -844,27 +844,14 @@ fn the_0_4_lines_fabio_properties_are_the_images_and_find_consul() {
     if !common::have("java", "the_0_4_lines_fabio_properties") {
         return;
     }
-    let read = |path: PathBuf| {
-        let out = Command::new("java")
-            .arg(support("PropertiesDump.java"))
-            .arg(path)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
-    let theirs = read(common::shared().join("image/0.4.4/infrastructure/fabio.properties"));
+    let theirs = properties(common::shared().join("image/0.4.4/infrastructure/fabio.properties"));
     assert!(
         theirs.contains("registry.consul.tagprefix=paas-\n"),
         "{theirs}"
     );
     let host = Host::new();
     host.compose(&["--ip", "10.0.0.1", "--set", "PANTERAS_IMAGE_TAG=0.4.4"]);
-    let ours = read(host.generated("fabio/fabio.properties"));
+    let ours = properties(host.generated("fabio/fabio.properties"));
     assert_eq!(
         ours.replace("registry.consul.addr=10.0.0.1:8500\n", ""),
         theirs
@@ -879,7 +866,7 @@ fn the_0_4_lines_fabio_properties_are_the_images_and_find_consul() {
         "--set",
         "PANTERAS_IMAGE_TAG=0.4.4",
     ]);
-    let ours = read(host.generated("fabio/fabio.properties"));
+    let ours = properties(host.generated("fabio/fabio.properties"));
     for line in [
         "proxy.addr=10.0.0.2:80\n",
         "ui.addr=10.0.0.2:81\n",
@@ -890,20 +877,15 @@ fn the_0_4_lines_fabio_properties_are_the_images_and_find_consul() {
     }
     // Every property, ours and the image's, is one Fabio reads
     // (panteras::routers::fabio); a misspelt one is not.
-    let names = |dump: &str| -> Vec<String> {
-        dump.lines()
-            .filter_map(|l| l.split_once('=').map(|(k, _)| k.to_string()))
-            .collect()
-    };
     for dump in [&theirs, &ours] {
-        let names = names(dump);
+        let names = property_names(dump);
         assert!(names.len() >= 7, "{dump}");
-        let outside = panteras::routers::fabio::outside(names.iter().map(String::as_str));
+        let outside = panteras::routers::fabio::outside(names);
         assert!(outside.is_empty(), "{outside:?}");
     }
-    let misspelt = names(&ours.replace("registry.consul.tagprefix", "registry.consul.tagprefx"));
+    let misspelt = ours.replace("registry.consul.tagprefix", "registry.consul.tagprefx");
     assert_eq!(
-        panteras::routers::fabio::outside(misspelt.iter().map(String::as_str)),
+        panteras::routers::fabio::outside(property_names(&misspelt)),
         ["registry.consul.tagprefx"]
     );
 }
